@@ -1,0 +1,65 @@
+"""Checks that a chapter's conclusion holds in the numbers it just produced.
+
+A chapter states each conclusion as a claim plus the measurement that
+supports it::
+
+    check_conclusion(
+        "Deeper networks overfit more at n = 1000",
+        passed=rise_deep > 2 * rise_shallow,
+        evidence=f"val-loss rise {rise_deep:.2f} (depth 9) vs {rise_shallow:.2f} (depth 1)",
+    )
+
+A claim the run does not support raises ``ConclusionNotSupported``, which
+fails the notebook under nbval and fails the book build.  Every check is
+also kept in ``CHECKS`` for the chapter's summary.
+
+Used first in: "Depth versus sample size".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+class ConclusionNotSupported(AssertionError):
+    """The chapter's experiment did not show what its text concludes."""
+
+
+@dataclass(frozen=True)
+class Check:
+    claim: str
+    passed: bool
+    evidence: str
+
+
+CHECKS: list[Check] = []
+
+
+def check_conclusion(claim: str, *, passed: bool, evidence: str) -> Check:
+    """Record a claim with its evidence; raise if the evidence contradicts it.
+
+    Args:
+        claim: the conclusion in words, as the chapter states it.
+        passed: whether the measured numbers support the claim.
+        evidence: the numbers, in words, that decided it.
+
+    Raises:
+        ConclusionNotSupported: when ``passed`` is false.
+    """
+    result = Check(claim, bool(passed), evidence)
+    CHECKS.append(result)
+    if not result.passed:
+        raise ConclusionNotSupported(
+            f"The chapter concludes: {claim}\n"
+            f"but this run shows: {evidence}\n"
+            f"Re-read the plots above: the effect is not there at these settings."
+        )
+    print(f"✔ {claim}\n    evidence: {evidence}")
+    return result
+
+
+def checks_table() -> pd.DataFrame:
+    """The checks made so far in this session, one row each."""
+    return pd.DataFrame([c.__dict__ for c in CHECKS], columns=["claim", "passed", "evidence"])

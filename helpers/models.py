@@ -1,0 +1,168 @@
+"""One builder for every dense network of the course.
+
+A chapter states its model in one line, e.g.::
+
+    dense_network(784, [512] * 5, 10, dropout=0.2)
+
+Used first in: "Depth versus sample size".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Sequence
+
+import keras
+
+# Compile options used for every model of the course.  Running 50 batches per
+# call into TensorFlow gives bit-identical histories to plain ``model.fit`` and
+# saves the Python round trip of every batch.  XLA (``jit_compile``) is decided
+# per run by ``helpers.train``: it costs a few seconds of compilation and pays
+# off only on long runs (measured on the 2-core CPU: see the chapter
+# "Depth versus sample size" and ``XLA_MIN_STEPS`` in training.py).
+FAST_COMPILE: dict[str, Any] = {"jit_compile": False, "steps_per_execution": 50}
+AUTO_JIT_ATTRIBUTE = "_course_auto_jit"
+
+DropoutPosition = Literal["after_activation", "before_activation"]
+
+
+def _regularizer(l1: float, l2: float) -> keras.regularizers.Regularizer | None:
+    if l1 < 0 or l2 < 0:
+        raise ValueError(f"l1 and l2 must be zero or positive, got l1={l1}, l2={l2}.")
+    if l1 and l2:
+        return keras.regularizers.L1L2(l1=l1, l2=l2)
+    if l1:
+        return keras.regularizers.L1(l1)
+    if l2:
+        return keras.regularizers.L2(l2)
+    return None
+
+
+def _default_head(outputs: int) -> tuple[str, str]:
+    """Output activation and loss that go with ``outputs`` units."""
+    if outputs == 1:
+        return "sigmoid", "binary_crossentropy"
+    return "softmax", "categorical_crossentropy"
+
+
+def dense_network(
+    inputs: int | Sequence[int],
+    hidden: Sequence[int],
+    outputs: int,
+    *,
+    activation: str = "relu",
+    dropout: float = 0.0,
+    dropout_position: DropoutPosition = "after_activation",
+    l1: float = 0.0,
+    l2: float = 0.0,
+    batch_norm: bool = False,
+    output_activation: str | None = None,
+    regularize_output: bool = True,
+    loss: str | keras.losses.Loss | None = None,
+    optimizer: str | keras.optimizers.Optimizer = "adam",
+    learning_rate: float | None = None,
+    metrics: Sequence[str] = ("accuracy",),
+    kernel_initializer: str = "glorot_uniform",
+    name: str | None = None,
+    compile: bool = True,
+) -> keras.Model:
+    """Build (and compile) a fully connected network.
+
+    The layers, in order: optional ``Flatten`` (when ``inputs`` is a shape such
+    as ``(28, 28)``); for each width in ``hidden`` a ``Dense`` layer, optional
+    ``BatchNormalization`` and the activation, optional ``Dropout``; a ``Dense``
+    output layer.
+
+    Args:
+        inputs: number of input features, or an input shape to flatten.
+        hidden: width of each hidden layer, e.g. ``[512] * 3``; empty for none.
+        outputs: output units (1 for a binary task).
+        activation: hidden activation (``"relu"``, ``"tanh"``, ``"sigmoid"``...).
+        dropout: dropout rate after each hidden layer (0 for none).
+        dropout_position: ``"after_activation"`` (the usual place) or
+            ``"before_activation"`` (dropout on the pre-activations).
+        l1, l2: weight penalties on the kernels of every hidden layer (and of
+            the output layer when ``regularize_output``).
+        batch_norm: add ``BatchNormalization`` between each hidden ``Dense``
+            and its activation.
+        output_activation: default softmax for several outputs, sigmoid for one.
+        regularize_output: whether ``l1``/``l2`` also apply to the output layer.
+        loss: default categorical cross-entropy (several outputs) or binary
+            cross-entropy (one output).
+        optimizer: a Keras optimizer or its name.
+        learning_rate: sets the learning rate of an optimizer given by name;
+            ``None`` keeps Keras' default (0.001 for Adam and RMSprop).
+        metrics: metrics to track.
+        kernel_initializer: initializer of every kernel (biases start at zero).
+        name: model name shown by ``summary()``.
+        compile: compile the model (with ``FAST_COMPILE``) before returning it.
+
+    Returns:
+        A ``keras.Sequential`` model, compiled unless ``compile=False``.
+    """
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout is a rate in [0, 1), got {dropout}.")
+    if dropout_position not in ("after_activation", "before_activation"):
+        raise ValueError(
+            f"dropout_position must be 'after_activation' or 'before_activation', "
+            f"not {dropout_position!r}."
+        )
+    widths = list(hidden)
+    if any(int(w) != w or w < 1 for w in widths):
+        raise ValueError(f"hidden widths must be positive whole numbers, got {widths}.")
+    default_activation, default_loss = _default_head(outputs)
+    regularizer = _regularizer(l1, l2)
+
+    shape = (inputs,) if isinstance(inputs, int) else tuple(inputs)
+    layers: list[keras.layers.Layer] = [keras.Input(shape=shape)]
+    if len(shape) > 1:
+        layers.append(keras.layers.Flatten())
+    # The activation goes in the Dense layer itself unless something has to
+    # sit between the two (batch normalization, or dropout before it).
+    separate_activation = batch_norm or (dropout and dropout_position == "before_activation")
+    for width in widths:
+        layers.append(
+            keras.layers.Dense(
+                int(width),
+                activation=None if separate_activation else activation,
+                kernel_initializer=kernel_initializer,
+                kernel_regularizer=regularizer,
+            )
+        )
+        if batch_norm:
+            layers.append(keras.layers.BatchNormalization())
+        if dropout and dropout_position == "before_activation":
+            layers.append(keras.layers.Dropout(dropout))
+        if separate_activation:
+            layers.append(keras.layers.Activation(activation))
+        if dropout and dropout_position == "after_activation":
+            layers.append(keras.layers.Dropout(dropout))
+    layers.append(
+        keras.layers.Dense(
+            outputs,
+            activation=output_activation or default_activation,
+            kernel_initializer=kernel_initializer,
+            kernel_regularizer=regularizer if regularize_output else None,
+        )
+    )
+    model = keras.Sequential(layers, name=name)
+    if compile:
+        if isinstance(optimizer, str):
+            optimizer = keras.optimizers.get(optimizer)
+            if learning_rate is not None:
+                optimizer.learning_rate = learning_rate
+        elif learning_rate is not None:
+            raise ValueError("Give learning_rate only with an optimizer given by name.")
+        model.compile(
+            optimizer=optimizer,
+            loss=loss or default_loss,
+            metrics=list(metrics),
+            **FAST_COMPILE,
+        )
+        setattr(model, AUTO_JIT_ATTRIBUTE, True)
+    return model
+
+
+def hidden_layers(model: keras.Model) -> list[keras.layers.Dense]:
+    """The hidden ``Dense`` layers of a model (all but the output layer)."""
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    return dense[:-1]

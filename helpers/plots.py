@@ -1,0 +1,194 @@
+"""Plots with one visual language across the book.
+
+* Every compared setting keeps one colour in every figure of a chapter
+  (``colors_for``); ordered settings (depth, rate, size) get an ordered
+  colour map, named ones a qualitative palette.
+* Training is drawn solid, validation dashed.
+* Every figure has a title, axis labels and a legend.
+
+Used first in: "Depth versus sample size".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+METRIC_LABELS = {
+    "loss": "loss",
+    "accuracy": "accuracy (fraction correct)",
+    "binary_accuracy": "accuracy (fraction correct)",
+    "categorical_accuracy": "accuracy (fraction correct)",
+}
+
+
+def use_course_style() -> None:
+    """Matplotlib defaults for the book: readable sizes, light grid."""
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 96,
+            "savefig.dpi": 96,
+            "figure.figsize": (9, 5),
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 11,
+            "axes.labelsize": 10,
+            "legend.fontsize": 9,
+            "figure.titlesize": 13,
+        }
+    )
+
+
+def _is_numeric(values: Sequence[Any]) -> bool:
+    return all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in values)
+
+
+def colors_for(values: Sequence[Any]) -> dict[Any, Any]:
+    """One colour per distinct value, the same for the same values in every call.
+
+    Numbers get evenly spaced colours of the ordered ``viridis`` map (dark =
+    small), anything else the qualitative ``tab10`` palette in given order.
+    """
+    distinct = list(dict.fromkeys(values))
+    if _is_numeric(distinct):
+        distinct = sorted(distinct)
+        cmap = mpl.colormaps["viridis"]
+        spots = np.linspace(0.0, 0.85, len(distinct)) if len(distinct) > 1 else [0.0]
+        return {v: cmap(s) for v, s in zip(distinct, spots)}
+    palette = mpl.colormaps["tab10"].colors + mpl.colormaps["Dark2"].colors
+    return {v: palette[i % len(palette)] for i, v in enumerate(distinct)}
+
+
+def _label(value: Any, name: str | None) -> str:
+    return f"{name} = {value}" if name else str(value)
+
+
+def learning_curves(
+    history: pd.DataFrame,
+    *,
+    hue: str = "name",
+    col: str | None = None,
+    metrics: Sequence[str] = ("loss", "accuracy"),
+    title: str | None = None,
+    hue_label: str | None = None,
+    col_label: str | None = None,
+    validation: bool = True,
+) -> Figure:
+    """Training (solid) and validation (dashed) curves for many runs.
+
+    Args:
+        history: a tidy frame as ``Sweep.history`` gives: an ``epoch`` column,
+            the metric columns and ``val_<metric>`` columns.
+        hue: the column whose values get one colour each.
+        col: a column whose values get one column of panels each (optional).
+        metrics: one row of panels per metric.
+        title: the figure title.
+        hue_label, col_label: how to name the ``hue``/``col`` values in the
+            legend and panel titles (default: the column names).
+        validation: also draw the dashed ``val_`` curves.
+
+    Returns:
+        The figure: ``len(metrics)`` rows by one column per ``col`` value,
+        y axes shared along each row so panels compare at a glance.
+    """
+    missing = [c for c in [hue, col, "epoch", *metrics] if c and c not in history.columns]
+    if missing:
+        raise KeyError(f"learning_curves: the history has no column {missing}; it has {list(history.columns)}.")
+    columns = list(dict.fromkeys(history[col])) if col else [None]
+    colors = colors_for(list(history[hue]))
+    fig, axes = plt.subplots(
+        len(metrics),
+        len(columns),
+        figsize=(4.6 * len(columns) + 1.8, 3.2 * len(metrics)),
+        sharex=True,
+        sharey="row",
+        squeeze=False,
+    )
+    for j, column_value in enumerate(columns):
+        part = history if col is None else history[history[col] == column_value]
+        for i, metric in enumerate(metrics):
+            ax = axes[i, j]
+            for value, color in colors.items():
+                runs = part[part[hue] == value]
+                if runs.empty:
+                    continue
+                ax.plot(runs["epoch"], runs[metric], color=color, lw=1.6)
+                if validation and f"val_{metric}" in runs:
+                    ax.plot(runs["epoch"], runs[f"val_{metric}"], color=color, lw=1.6, ls="--")
+            if i == 0 and col is not None:
+                ax.set_title(_label(column_value, col_label or col))
+            if j == 0:
+                ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+            if i == len(metrics) - 1:
+                ax.set_xlabel("epoch")
+    handles = [Line2D([], [], color=c, lw=2.5, label=_label(v, hue_label or hue)) for v, c in colors.items()]
+    handles += [
+        Line2D([], [], color="0.3", lw=1.6, label="training"),
+        Line2D([], [], color="0.3", lw=1.6, ls="--", label="validation"),
+    ]
+    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def kernel_weights(model: Any, layers: str = "all") -> np.ndarray:
+    """All kernel weights of a model's ``Dense`` layers as one flat array.
+
+    Args:
+        layers: ``"all"``, ``"hidden"`` (all but the output layer) or
+            ``"output"`` (the last ``Dense`` layer).
+    """
+    import keras
+
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    chosen = {"all": dense, "hidden": dense[:-1], "output": dense[-1:]}.get(layers)
+    if chosen is None:
+        raise ValueError(f"layers must be 'all', 'hidden' or 'output', not {layers!r}.")
+    if not chosen:
+        raise ValueError(f"The model has no {layers} Dense layer.")
+    return np.concatenate([np.asarray(layer.kernel).ravel() for layer in chosen])
+
+
+def weight_histograms(
+    models: Mapping[str, Any],
+    *,
+    layers: str = "all",
+    bins: int = 100,
+    title: str | None = None,
+    log: bool = True,
+) -> Figure:
+    """Overlaid histograms of the kernel weights of several models.
+
+    Args:
+        models: ``{name: keras model}``; each keeps its colour from ``colors_for``.
+        layers: which ``Dense`` kernels to pool (see ``kernel_weights``).
+        bins: number of bins over the common range.
+        title: the figure title.
+        log: log-scaled counts, so the tails stay visible.
+    """
+    weights = {name: kernel_weights(model, layers) for name, model in models.items()}
+    low = min(w.min() for w in weights.values())
+    high = max(w.max() for w in weights.values())
+    edges = np.linspace(low, high, bins + 1)
+    colors = colors_for(list(weights))
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for name, w in weights.items():
+        ax.hist(w, bins=edges, histtype="step", lw=1.8, color=colors[name], label=f"{name} (std {w.std():.3f})")
+    ax.set_xlabel("weight value")
+    ax.set_ylabel("number of weights" + (" (log scale)" if log else ""))
+    if log:
+        ax.set_yscale("log")
+    ax.legend(frameon=False)
+    ax.set_title(title or f"Distribution of the {layers} kernel weights")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,63 @@
+"""The one call at the top of every chapter: seed, determinism, profile.
+
+Used first in: "Depth versus sample size".
+"""
+
+from __future__ import annotations
+
+import os
+
+import keras
+import tensorflow as tf
+
+from .plots import use_course_style
+from .profiles import Profile, get_profile
+
+PROGRESS_VARIABLE = "COURSE_PROGRESS"
+PROGRESS_MODES = ("bar", "none")
+
+_state: dict[str, int] = {"seed": 0}
+
+
+def setup(seed: int = 0, profile: str | None = None) -> Profile:
+    """Seed every random generator, make TensorFlow deterministic, pick the profile.
+
+    Same seed, same machine, same profile: the same numbers, run after run
+    (on a GPU at the price of TensorFlow's slower deterministic kernels).
+
+    Args:
+        seed: seed for Python, NumPy and TensorFlow (and every later sweep).
+        profile: ``"quick"`` or ``"full"``; ``None`` reads ``COURSE_PROFILE``.
+
+    Returns:
+        The chosen ``Profile``; chapters call ``profile.pick(quick=..., full=...)``.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, not {seed!r}.")
+    chosen = get_profile(profile)
+    progress_mode()  # fail early on a misspelt COURSE_PROGRESS
+    _state["seed"] = seed
+    keras.utils.set_random_seed(seed)
+    if tf.config.list_physical_devices("GPU"):
+        # GPU kernels may add in varying order; on the CPU, seeded runs are
+        # already bit-identical (tests/test_training.py checks it), and this
+        # switch would make Keras refuse XLA.
+        tf.config.experimental.enable_op_determinism()
+    use_course_style()
+    print(f"Profile '{chosen.name}' ({chosen.description}); seed {seed}.")
+    return chosen
+
+
+def current_seed() -> int:
+    """The seed given to the last ``setup`` call (0 before any)."""
+    return _state["seed"]
+
+
+def progress_mode() -> str:
+    """``"bar"`` (a live progress bar, the default) or ``"none"`` (book builds, tests)."""
+    mode = os.environ.get(PROGRESS_VARIABLE, "").strip().lower() or "bar"
+    if mode not in PROGRESS_MODES:
+        raise ValueError(
+            f"{PROGRESS_VARIABLE}={mode!r} is not a progress mode; use one of {PROGRESS_MODES}."
+        )
+    return mode

@@ -1,0 +1,63 @@
+"""Per-run numbers read off learning curves: gap, best epoch, rise, jitter.
+
+Used first in: "Depth versus sample size"; the regularization and homework
+chapters read the same numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def run_summary(
+    history: pd.DataFrame, by: Sequence[str] = ("name",), metric: str = "accuracy"
+) -> pd.DataFrame:
+    """Summarise each run of a tidy history (``Sweep.history``) in one row.
+
+    Columns of the result, besides ``by``:
+
+    * ``train_<metric>``, ``val_<metric>``: after the last epoch;
+    * ``peak_train_<metric>``: the best training value over all epochs;
+    * ``gap``: ``train_<metric> - val_<metric>``, the overfitting gap;
+    * ``val_loss``: after the last epoch; ``best_epoch``: the epoch of the
+      lowest validation loss, and ``min_val_loss`` that loss;
+    * ``val_loss_rise``: ``val_loss - min_val_loss``, how far the validation
+      loss climbed back up after its best epoch (0 when it never did);
+    * ``val_loss_excess``: the mean validation loss over the second half of
+      training minus ``min_val_loss``: how far above its best the validation
+      loss sits late in training, whether it climbed steadily or jumps about;
+    * ``val_loss_jitter``: mean absolute change of the validation loss from one
+      epoch to the next over the second half of training, a measure of how
+      noisy the validation curve is.
+    """
+    needed = [*by, "epoch", metric, f"val_{metric}", "loss", "val_loss"]
+    missing = [c for c in needed if c not in history.columns]
+    if missing:
+        raise KeyError(f"run_summary: the history has no column {missing}; it has {list(history.columns)}.")
+
+    def one(run: pd.DataFrame) -> pd.Series:
+        run = run.sort_values("epoch")
+        val_loss = run["val_loss"].to_numpy()
+        half = val_loss[len(val_loss) // 2 :]
+        best = int(np.argmin(val_loss))
+        return pd.Series(
+            {
+                f"train_{metric}": run[metric].iloc[-1],
+                f"val_{metric}": run[f"val_{metric}"].iloc[-1],
+                f"peak_train_{metric}": run[metric].max(),
+                "gap": run[metric].iloc[-1] - run[f"val_{metric}"].iloc[-1],
+                "val_loss": val_loss[-1],
+                "best_epoch": int(run["epoch"].iloc[best]),
+                "min_val_loss": val_loss[best],
+                "val_loss_rise": val_loss[-1] - val_loss[best],
+                "val_loss_excess": float(half.mean() - val_loss[best]),
+                "val_loss_jitter": float(np.mean(np.abs(np.diff(half)))) if len(half) > 1 else 0.0,
+            }
+        )
+
+    rows = [one(run).rename(None) for _, run in history.groupby(list(by), sort=False)]
+    keys = history.groupby(list(by), sort=False).size().index.to_frame(index=False)
+    return pd.concat([keys, pd.DataFrame(rows).reset_index(drop=True)], axis=1).astype({"best_epoch": int})
