@@ -1,0 +1,56 @@
+"""Build the whole book (quick profile) and look at the HTML it produced."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    command = [str(jupyter_book), "build", str(ROOT), "--path-output", str(out), "--warningiserror", "--keep-going"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"the book build failed (warnings count as errors):\n{log[-6000:]}"
+    site = out / "_build" / "html"
+    assert (site / "index.html").is_file(), log[-3000:]
+    yield site
+    shutil.rmtree(out, ignore_errors=True)
+
+
+def chapter_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
+
+
+def test_landing_page_links_every_chapter(built_site):
+    soup = BeautifulSoup((built_site / "intro.html").read_text(), "html.parser")
+    links = {a.get("href", "") for a in soup.select("nav a, .bd-sidebar a")}
+    for page in chapter_pages():
+        assert any(page + ".html" in href for href in links), f"{page} is not in the navigation"
+
+
+@pytest.mark.parametrize("page", chapter_pages())
+def test_chapter_page_has_figures_and_no_errors(built_site, page):
+    html_file = built_site / f"{page}.html"
+    assert html_file.is_file(), f"{page}.html was not built"
+    soup = BeautifulSoup(html_file.read_text(), "html.parser")
+    images = [img["src"] for img in soup.select("main img")]
+    assert len(images) >= 2, f"{page}: expected its figures, found {images}"
+    for src in images:
+        assert (html_file.parent / src).is_file(), f"{page}: image {src} is missing"
+    text = soup.get_text()
+    assert "Traceback" not in text and "ConclusionNotSupported" not in text
+    assert "✔" in text, f"{page}: no passed conclusion check is shown"
+    assert not re.search(r"\d+/\d+ \[=+", text), f"{page}: Keras per-batch logs leaked into the page"

@@ -1,0 +1,81 @@
+"""Plots keep one visual language; conclusion checks pass and fail honestly."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import helpers
+from helpers import ConclusionNotSupported, check_conclusion, colors_for, learning_curves, run_summary
+
+
+def fake_history():
+    rows = []
+    for depth, rise in ((1, 0.0), (9, 0.5)):
+        for dropout in (0.0, 0.2):
+            for epoch in range(1, 7):
+                val_loss = 1.0 / epoch + (rise * max(0, epoch - 3))
+                rows.append(dict(name=f"d{depth} p{dropout}", depth=depth, dropout=dropout, epoch=epoch,
+                                 loss=1.0 / epoch, accuracy=0.8 + 0.03 * epoch,
+                                 val_loss=val_loss, val_accuracy=0.75 + 0.01 * epoch))
+    return pd.DataFrame(rows)
+
+
+def test_learning_curves_layout_and_styles():
+    fig = learning_curves(fake_history(), hue="depth", col="dropout", title="t")
+    axes = fig.axes
+    assert len(axes) == 4  # 2 metrics x 2 dropout values
+    assert fig._suptitle.get_text() == "t"
+    assert axes[0].get_title() == "dropout = 0.0" and axes[1].get_title() == "dropout = 0.2"
+    assert axes[0].get_ylabel() == "loss" and axes[2].get_xlabel() == "epoch"
+    lines = axes[0].get_lines()
+    assert [line.get_linestyle() for line in lines] == ["-", "--", "-", "--"]
+    # one colour per depth, the same in every panel
+    assert lines[0].get_color() == lines[1].get_color() == axes[1].get_lines()[0].get_color()
+    assert lines[0].get_color() != lines[2].get_color()
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["depth = 1", "depth = 9", "training", "validation"]
+    with pytest.raises(KeyError, match="no column"):
+        learning_curves(fake_history(), hue="width")
+
+
+def test_colors_are_stable_and_ordered():
+    assert colors_for([9, 1, 5]) == colors_for([1, 5, 9])
+    assert list(colors_for(["b", "a"])) == ["b", "a"]
+
+
+def test_weight_histograms(data_folder, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(data_folder))
+    small = helpers.dense_network(784, [20], 10)
+    fig = helpers.weight_histograms({"a": small, "b": helpers.dense_network(784, [20], 10)}, layers="output")
+    assert fig.axes[0].get_xlabel() == "weight value"
+    assert helpers.kernel_weights(small, "output").shape == (200,)
+    assert helpers.kernel_weights(small, "all").shape == (784 * 20 + 200,)
+    with pytest.raises(ValueError, match="'all', 'hidden' or 'output'"):
+        helpers.kernel_weights(small, "first")
+
+
+def test_run_summary_reads_the_curves():
+    s = run_summary(fake_history(), by=["depth", "dropout"]).set_index(["depth", "dropout"])
+    assert s.loc[(1, 0.0), "val_loss_rise"] == pytest.approx(0.0)
+    assert s.loc[(9, 0.0), "best_epoch"] == 3
+    assert s.loc[(9, 0.0), "val_loss_rise"] == pytest.approx((1 / 6 + 1.5) - 1 / 3)
+    assert s.loc[(1, 0.0), "gap"] == pytest.approx((0.8 + 0.18) - (0.75 + 0.06))
+    assert s.loc[(1, 0.0), "peak_train_accuracy"] == pytest.approx(0.98)
+    assert s.loc[(9, 0.0), "val_loss_jitter"] > s.loc[(1, 0.0), "val_loss_jitter"]
+    late = [1 / e + 0.5 * max(0, e - 3) for e in (4, 5, 6)]  # the second half: epochs 4-6
+    assert s.loc[(9, 0.0), "val_loss_excess"] == pytest.approx(np.mean(late) - 1 / 3)
+
+
+def test_conclusion_check_passes_and_fails():
+    ok = check_conclusion("a holds", passed=np.bool_(True), evidence="1 > 0")
+    assert ok.passed and helpers.checks_table().iloc[-1]["claim"] == "a holds"
+    with pytest.raises(ConclusionNotSupported) as info:
+        check_conclusion("b holds", passed=False, evidence="gap 0.01 vs 0.20")
+    assert "b holds" in str(info.value) and "gap 0.01 vs 0.20" in str(info.value)
+    assert not helpers.checks_table().iloc[-1]["passed"]

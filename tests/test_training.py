@@ -1,0 +1,94 @@
+"""Training runs and sweeps: tidy results, determinism, bad input."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import helpers
+from helpers import dense_network, load_mnist, sweep, train
+
+
+@pytest.fixture(scope="module")
+def tiny(data_folder):
+    import os
+
+    os.environ["COURSE_DATA_DIR"] = str(data_folder)
+    return load_mnist(n_train=256, n_test=128)
+
+
+def small_sweep(data, seed):
+    def run(width, dropout):
+        return train(dense_network(784, [width], 10, dropout=dropout), data, epochs=3, batch_size=32)
+
+    configs = {f"w{w} p{p}": dict(width=w, dropout=p) for w in (16, 32) for p in (0.0, 0.5)}
+    return sweep(configs, run, seed=seed, keep_models=True)
+
+
+def test_sweep_returns_a_tidy_frame(tiny, capsys):
+    helpers.setup(seed=0, profile="quick")
+    result = small_sweep(tiny, seed=0)
+    h = result.history
+    assert list(h.columns[:4]) == ["name", "width", "dropout", "epoch"]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(h.columns)
+    assert len(h) == 4 * 3 and h.groupby("name").size().eq(3).all()
+    assert list(h["epoch"].unique()) == [1, 2, 3]
+    final = result.final()
+    assert len(final) == 4 and (final["epoch"] == 3).all()
+    assert set(result.models) == set(h["name"]) and set(result.seconds) == set(h["name"])
+    assert "Trained 4 models (12 epochs in all)" in capsys.readouterr().out
+
+
+def test_same_seed_same_numbers(tiny):
+    first = small_sweep(tiny, seed=7).history
+    second = small_sweep(tiny, seed=7).history
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+    other = small_sweep(tiny, seed=8).history
+    assert not other["loss"].equals(first["loss"])
+
+
+def test_configuration_result_does_not_depend_on_order(tiny):
+    def run(width):
+        return train(dense_network(784, [width], 10), tiny, epochs=2, batch_size=64)
+
+    forward = sweep({"a": {"width": 8}, "b": {"width": 24}}, run, seed=3).history
+    backward = sweep({"b": {"width": 24}, "a": {"width": 8}}, run, seed=3).history
+    pd.testing.assert_frame_equal(
+        forward.set_index(["name", "epoch"]).sort_index(),
+        backward.set_index(["name", "epoch"]).sort_index(),
+        check_exact=True,
+    )
+
+
+def test_train_without_validation_and_with_pairs(tiny):
+    run = train(dense_network(784, [8], 10), (tiny.x_train, tiny.y_train), epochs=2, batch_size=64)
+    assert list(run.history.columns) == ["epoch", "accuracy", "loss"]
+    assert run.final["epoch"] == 2 and run.seconds > 0
+    run = train(dense_network(784, [8], 10), tiny, epochs=1, batch_size=64, validation=None)
+    assert "val_loss" not in run.history
+
+
+def test_short_runs_skip_xla_long_runs_use_it(tiny):
+    from helpers.training import XLA_MIN_STEPS
+
+    model = dense_network(784, [8], 10)
+    train(model, tiny, epochs=1, batch_size=64)
+    assert model.jit_compile is False
+    model = dense_network(784, [8], 10)
+    epochs = -(-XLA_MIN_STEPS // len(tiny.x_train))  # batch size 1: one step per image
+    train(model, tiny, epochs=epochs, batch_size=1, validation=None)
+    assert model.jit_compile is True
+
+
+def test_bad_input_gets_clear_errors(tiny):
+    model = dense_network(784, [8], 10)
+    with pytest.raises(ValueError, match="epochs must be"):
+        train(model, tiny, epochs=0, batch_size=32)
+    with pytest.raises(TypeError, match="helpers.Dataset or an"):
+        train(model, tiny.x_train, epochs=1, batch_size=32)
+    with pytest.raises(ValueError, match="not compiled"):
+        train(dense_network(784, [8], 10, compile=False), tiny, epochs=1, batch_size=32)
+    with pytest.raises(TypeError, match="must return the TrainingRun"):
+        sweep({"x": {}}, lambda: dense_network(784, [8], 10))
+    with pytest.raises(ValueError, match="at least one configuration"):
+        sweep({}, lambda: None)
