@@ -1,0 +1,42 @@
+# The two commands of the course:
+#   make book   executes every chapter (full profile) and writes the site to _build/html
+#   make test   runs the unit tests, every chapter under nbval and a book build (quick profile)
+# Both create the virtual environment .venv from requirements.txt when it is missing.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PROFILE ?= full
+
+# The offline datasets: ../shared/datasets when it is there, unless set already.
+ifeq ($(origin COURSE_DATA_DIR), undefined)
+  ifneq ($(wildcard ../shared/datasets/mnist.npz),)
+    export COURSE_DATA_DIR := $(abspath ../shared/datasets)
+  endif
+endif
+
+.PHONY: book quick-book test env clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 10), "Python 3.10 or newer is needed (3.11 recommended): set PYTHON=..."'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+env: $(STAMP)
+
+book: $(STAMP)
+	COURSE_PROFILE=$(PROFILE) COURSE_PROGRESS=none $(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "The site is in _build/html (open _build/html/index.html)."
+
+quick-book:
+	$(MAKE) book PROFILE=quick
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf _build
