@@ -26,8 +26,9 @@ def run_summary(
       lowest validation loss, and ``min_val_loss`` that loss;
     * ``val_loss_rise``: ``val_loss - min_val_loss``, how far the validation
       loss climbed back up after its best epoch (0 when it never did);
-    * ``val_loss_excess``: the mean validation loss over the second half of
-      training minus ``min_val_loss``: how far above its best the validation
+    * ``late_val_loss``: the mean validation loss over the second half of
+      training, steadier than the last epoch's value when the curve is noisy;
+    * ``val_loss_excess``: ``late_val_loss - min_val_loss``: how far above its best the validation
       loss sits late in training, whether it climbed steadily or jumps about;
     * ``val_loss_jitter``: mean absolute change of the validation loss from one
       epoch to the next over the second half of training, a measure of how
@@ -53,6 +54,7 @@ def run_summary(
                 "best_epoch": int(run["epoch"].iloc[best]),
                 "min_val_loss": val_loss[best],
                 "val_loss_rise": val_loss[-1] - val_loss[best],
+                "late_val_loss": float(half.mean()),
                 "val_loss_excess": float(half.mean() - val_loss[best]),
                 "val_loss_jitter": float(np.mean(np.abs(np.diff(half)))) if len(half) > 1 else 0.0,
             }

@@ -69,6 +69,7 @@ def test_run_summary_reads_the_curves():
     assert s.loc[(1, 0.0), "peak_train_accuracy"] == pytest.approx(0.98)
     assert s.loc[(9, 0.0), "val_loss_jitter"] > s.loc[(1, 0.0), "val_loss_jitter"]
     late = [1 / e + 0.5 * max(0, e - 3) for e in (4, 5, 6)]  # the second half: epochs 4-6
+    assert s.loc[(9, 0.0), "late_val_loss"] == pytest.approx(np.mean(late))
     assert s.loc[(9, 0.0), "val_loss_excess"] == pytest.approx(np.mean(late) - 1 / 3)
 
 
