@@ -59,7 +59,7 @@ from .models import FAST_COMPILE, dense_network, hidden_layers  # noqa: E402
 from .plots import colors_for, kernel_weights, learning_curves, weight_histograms  # noqa: E402
 from .profiles import Profile, ProfileError, get_profile  # noqa: E402
 from .runtime import current_seed, setup  # noqa: E402
-from .summaries import run_summary  # noqa: E402
+from .summaries import evaluation_table, run_summary  # noqa: E402
 from .training import Sweep, TrainingRun, sweep, train  # noqa: E402
 
 __all__ = [
@@ -68,6 +68,6 @@ __all__ = [
     "load_reuters", "mnist_arrays", "multi_hot", "one_hot", "reuters_arrays", "word_index",
     "FAST_COMPILE", "dense_network", "hidden_layers",
     "colors_for", "kernel_weights", "learning_curves", "weight_histograms",
-    "Profile", "ProfileError", "get_profile", "current_seed", "setup", "run_summary",
+    "Profile", "ProfileError", "get_profile", "current_seed", "setup", "evaluation_table", "run_summary",
     "Sweep", "TrainingRun", "sweep", "train",
 ]

@@ -292,6 +292,27 @@ class Dataset:
             return self.x_val, self.y_val  # type: ignore[return-value]
         return self.x_test, self.y_test
 
+    def with_validation_split(self, fraction: float) -> "Dataset":
+        """Hold out the last ``fraction`` of the training set, as Keras'
+        ``fit(validation_split=fraction)`` does (before any shuffling).
+
+        Returns:
+            A new ``Dataset`` whose ``x_val``/``y_val`` are the held-out rows.
+        """
+        if not 0 < fraction < 1:
+            raise ValueError(f"fraction must lie strictly between 0 and 1, not {fraction!r}.")
+        split = int(len(self.x_train) * (1.0 - fraction))  # floor, like Keras
+        if split in (0, len(self.x_train)):
+            raise ValueError(f"A fraction of {fraction} leaves no examples on one side of {len(self.x_train)}.")
+        return Dataset(
+            self.x_train[:split],
+            self.y_train[:split],
+            self.x_test,
+            self.y_test,
+            x_val=self.x_train[split:],
+            y_val=self.y_train[split:],
+        )
+
     def full_training_set(self) -> XY:
         """Hold-out and training examples together, in the original order."""
         if self.x_val is None:

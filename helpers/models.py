@@ -22,7 +22,7 @@ import keras
 FAST_COMPILE: dict[str, Any] = {"jit_compile": False, "steps_per_execution": 50}
 AUTO_JIT_ATTRIBUTE = "_course_auto_jit"
 
-DropoutPosition = Literal["after_activation", "before_activation"]
+Position = Literal["after_activation", "before_activation"]
 
 
 def _regularizer(l1: float, l2: float) -> keras.regularizers.Regularizer | None:
@@ -51,10 +51,11 @@ def dense_network(
     *,
     activation: str = "relu",
     dropout: float = 0.0,
-    dropout_position: DropoutPosition = "after_activation",
+    dropout_position: Position = "after_activation",
     l1: float = 0.0,
     l2: float = 0.0,
     batch_norm: bool = False,
+    batch_norm_position: Position = "before_activation",
     output_activation: str | None = None,
     regularize_output: bool = True,
     loss: str | keras.losses.Loss | None = None,
@@ -68,9 +69,9 @@ def dense_network(
     """Build (and compile) a fully connected network.
 
     The layers, in order: optional ``Flatten`` (when ``inputs`` is a shape such
-    as ``(28, 28)``); for each width in ``hidden`` a ``Dense`` layer, optional
-    ``BatchNormalization`` and the activation, optional ``Dropout``; a ``Dense``
-    output layer.
+    as ``(28, 28)``); for each width in ``hidden`` a ``Dense`` layer with its
+    activation, optional ``BatchNormalization`` and ``Dropout`` where their
+    positions say; a ``Dense`` output layer.
 
     Args:
         inputs: number of input features, or an input shape to flatten.
@@ -82,8 +83,10 @@ def dense_network(
             ``"before_activation"`` (dropout on the pre-activations).
         l1, l2: weight penalties on the kernels of every hidden layer (and of
             the output layer when ``regularize_output``).
-        batch_norm: add ``BatchNormalization`` between each hidden ``Dense``
-            and its activation.
+        batch_norm: add ``BatchNormalization`` to each hidden layer.
+        batch_norm_position: ``"before_activation"`` (between ``Dense`` and its
+            activation, as in Ioffe and Szegedy's paper) or ``"after_activation"``
+            (normalising the activations, as some Keras tutorials do).
         output_activation: default softmax for several outputs, sigmoid for one.
         regularize_output: whether ``l1``/``l2`` also apply to the output layer.
         loss: default categorical cross-entropy (several outputs) or binary
@@ -101,11 +104,9 @@ def dense_network(
     """
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout is a rate in [0, 1), got {dropout}.")
-    if dropout_position not in ("after_activation", "before_activation"):
-        raise ValueError(
-            f"dropout_position must be 'after_activation' or 'before_activation', "
-            f"not {dropout_position!r}."
-        )
+    for argument, value in (("dropout_position", dropout_position), ("batch_norm_position", batch_norm_position)):
+        if value not in ("after_activation", "before_activation"):
+            raise ValueError(f"{argument} must be 'after_activation' or 'before_activation', not {value!r}.")
     widths = list(hidden)
     if any(int(w) != w or w < 1 for w in widths):
         raise ValueError(f"hidden widths must be positive whole numbers, got {widths}.")
@@ -118,7 +119,9 @@ def dense_network(
         layers.append(keras.layers.Flatten())
     # The activation goes in the Dense layer itself unless something has to
     # sit between the two (batch normalization, or dropout before it).
-    separate_activation = batch_norm or (dropout and dropout_position == "before_activation")
+    bn_before = batch_norm and batch_norm_position == "before_activation"
+    bn_after = batch_norm and batch_norm_position == "after_activation"
+    separate_activation = bn_before or (dropout and dropout_position == "before_activation")
     for width in widths:
         layers.append(
             keras.layers.Dense(
@@ -128,12 +131,14 @@ def dense_network(
                 kernel_regularizer=regularizer,
             )
         )
-        if batch_norm:
+        if bn_before:
             layers.append(keras.layers.BatchNormalization())
         if dropout and dropout_position == "before_activation":
             layers.append(keras.layers.Dropout(dropout))
         if separate_activation:
             layers.append(keras.layers.Activation(activation))
+        if bn_after:
+            layers.append(keras.layers.BatchNormalization())
         if dropout and dropout_position == "after_activation":
             layers.append(keras.layers.Dropout(dropout))
     layers.append(

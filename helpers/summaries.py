@@ -6,10 +6,12 @@ chapters read the same numbers.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from .data import Dataset
 
 
 def run_summary(
@@ -63,3 +65,35 @@ def run_summary(
     rows = [one(run).rename(None) for _, run in history.groupby(list(by), sort=False)]
     keys = history.groupby(list(by), sort=False).size().index.to_frame(index=False)
     return pd.concat([keys, pd.DataFrame(rows).reset_index(drop=True)], axis=1).astype({"best_epoch": int})
+
+
+def evaluation_table(models: Mapping[str, Any], data: Dataset, metric: str = "accuracy") -> pd.DataFrame:
+    """Evaluate trained models on the training and the test set, one row each.
+
+    Evaluation runs in inference mode (dropout off, batch normalization with
+    its running averages), so the training numbers are comparable with the
+    test numbers, unlike the running averages Keras logs during an epoch.
+
+    Args:
+        models: ``{name: trained keras model}``.
+        data: the ``Dataset`` the models were trained on.
+        metric: the metric compared (its name in ``model.evaluate``).
+
+    Returns:
+        A frame indexed by name with ``train_loss``, ``train_<metric>``,
+        ``test_loss``, ``test_<metric>`` and ``gap`` (train minus test metric).
+    """
+    rows = {}
+    for name, model in models.items():
+        train = model.evaluate(data.x_train, data.y_train, batch_size=1024, verbose=0, return_dict=True)
+        test = model.evaluate(data.x_test, data.y_test, batch_size=1024, verbose=0, return_dict=True)
+        if metric not in train:
+            raise KeyError(f"The model {name!r} does not report {metric!r}; it reports {list(train)}.")
+        rows[name] = {
+            "train_loss": train["loss"],
+            f"train_{metric}": train[metric],
+            "test_loss": test["loss"],
+            f"test_{metric}": test[metric],
+            "gap": train[metric] - test[metric],
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")

@@ -184,3 +184,13 @@ def test_keras_cache_is_the_second_place_looked(tmp_path, monkeypatch, data_fold
     monkeypatch.delenv("COURSE_DATA_DIR")
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     assert helpers.word_index("imdb") == {"only": 1}
+
+
+def test_validation_split_matches_keras_rule():
+    d = helpers.load_mnist(n_train=1000, n_test=10)
+    split = d.with_validation_split(0.1)
+    assert split.x_train.shape[0] == 900 and split.x_val.shape[0] == 100
+    np.testing.assert_array_equal(split.x_val, d.x_train[900:])  # the last rows, as Keras takes them
+    assert split.validation[0] is split.x_val
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        d.with_validation_split(1.0)

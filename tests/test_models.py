@@ -75,3 +75,11 @@ def test_bad_arguments_get_clear_errors(kwargs, message):
     args = dict(inputs=784, hidden=[10], outputs=10) | kwargs
     with pytest.raises(ValueError, match=message):
         dense_network(**args)
+
+
+def test_batch_norm_after_the_activation():
+    model = dense_network(784, [1000], 10, batch_norm=True, batch_norm_position="after_activation", l2=0.01)
+    assert layer_types(model) == ["Dense", "BatchNormalization", "Dense"]
+    assert model.layers[0].activation is keras.activations.relu
+    with pytest.raises(ValueError, match="batch_norm_position must be"):
+        dense_network(784, [10], 10, batch_norm=True, batch_norm_position="inside")

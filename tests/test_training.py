@@ -92,3 +92,14 @@ def test_bad_input_gets_clear_errors(tiny):
         sweep({"x": {}}, lambda: dense_network(784, [8], 10))
     with pytest.raises(ValueError, match="at least one configuration"):
         sweep({}, lambda: None)
+
+
+def test_evaluation_table(tiny):
+    run = train(dense_network(784, [16], 10, dropout=0.5), tiny, epochs=3, batch_size=32)
+    table = helpers.evaluation_table({"m": run.model}, tiny)
+    row = table.loc["m"]
+    test = run.model.evaluate(tiny.x_test, tiny.y_test, verbose=0, return_dict=True)
+    assert row["test_accuracy"] == pytest.approx(test["accuracy"])
+    assert row["gap"] == pytest.approx(row["train_accuracy"] - row["test_accuracy"])
+    with pytest.raises(KeyError, match="does not report"):
+        helpers.evaluation_table({"m": run.model}, tiny, metric="auc")
