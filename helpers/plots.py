@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 METRIC_LABELS = {
     "loss": "loss",
@@ -129,7 +130,10 @@ def learning_curves(
                 ax.set_ylabel(METRIC_LABELS.get(metric, metric))
             if i == len(metrics) - 1:
                 ax.set_xlabel("epoch")
-    handles = [Line2D([], [], color=c, lw=2.5, label=_label(v, hue_label or hue)) for v, c in colors.items()]
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    # Run names speak for themselves; other columns are named: "depth = 3".
+    legend_name = hue_label or (None if hue == "name" else hue)
+    handles = [Line2D([], [], color=c, lw=2.5, label=_label(v, legend_name)) for v, c in colors.items()]
     handles += [
         Line2D([], [], color="0.3", lw=1.6, label="training"),
         Line2D([], [], color="0.3", lw=1.6, ls="--", label="validation"),

@@ -54,3 +54,5 @@ def test_chapter_page_has_figures_and_no_errors(built_site, page):
     assert "Traceback" not in text and "ConclusionNotSupported" not in text
     assert "✔" in text, f"{page}: no passed conclusion check is shown"
     assert not re.search(r"\d+/\d+ \[=+", text), f"{page}: Keras per-batch logs leaked into the page"
+    for log_line in ("oneDNN custom operations", "absl::InitializeLog", "XLA service"):
+        assert log_line not in text, f"{page}: TensorFlow's log line '{log_line}' leaked into the page"

@@ -40,6 +40,9 @@ def test_learning_curves_layout_and_styles():
     assert lines[0].get_color() != lines[2].get_color()
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == ["depth = 1", "depth = 9", "training", "validation"]
+    by_name = learning_curves(fake_history(), hue="name")
+    assert [t.get_text() for t in by_name.legends[0].get_texts()][0] == "d1 p0.0"
+    assert all(float(t).is_integer() for t in by_name.axes[-1].get_xticks())
     with pytest.raises(KeyError, match="no column"):
         learning_curves(fake_history(), hue="width")
 
