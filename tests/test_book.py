@@ -31,7 +31,18 @@ def built_site(tmp_path_factory) -> Path:
 
 def chapter_pages() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
+    return [entry["file"] for part in toc["parts"] for entry in part["chapters"] if entry["file"].startswith("chapters/")]
+
+
+def test_execution_statistics_page_lists_every_chapter(built_site):
+    soup = BeautifulSoup((built_site / "execution.html").read_text(), "html.parser")
+    table = soup.select_one("main table")
+    assert table is not None, "the execution statistics table is missing"
+    rows = {row.get_text(" ", strip=True) for row in table.select("tbody tr")}
+    for page in chapter_pages():
+        row = next((r for r in rows if page in r), None)
+        assert row is not None, f"{page} is missing from the execution statistics"
+        assert "✅" in row, f"{page} did not execute cleanly: {row}"
 
 
 def test_landing_page_links_every_chapter(built_site):

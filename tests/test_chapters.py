@@ -18,7 +18,7 @@ def toc_files() -> list[str]:
 
 
 def test_every_chapter_is_in_the_toc_and_back():
-    in_toc = set(toc_files())
+    in_toc = {f for f in toc_files() if f.startswith("chapters/")}
     on_disk = {str(p.relative_to(ROOT).with_suffix("")) for p in CHAPTERS}
     assert on_disk, "no chapters found"
     assert on_disk == in_toc
