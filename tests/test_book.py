@@ -58,7 +58,7 @@ def test_chapter_page_has_figures_and_no_errors(built_site, page):
     assert html_file.is_file(), f"{page}.html was not built"
     soup = BeautifulSoup(html_file.read_text(), "html.parser")
     images = [img["src"] for img in soup.select("main img")]
-    assert len(images) >= 2, f"{page}: expected its figures, found {images}"
+    assert images, f"{page}: no figure on the page"
     for src in images:
         assert (html_file.parent / src).is_file(), f"{page}: image {src} is missing"
     text = soup.get_text()
