@@ -174,17 +174,13 @@ def weight_histograms(
     """Overlaid histograms of the kernel weights of several models.
 
     Args:
-        models: ``{name: keras model or array of weights}``; each keeps its
-            colour from ``colors_for``.
+        models: ``{name: keras model}``; each keeps its colour from ``colors_for``.
         layers: which ``Dense`` kernels to pool (see ``kernel_weights``).
         bins: number of bins over the common range.
         title: the figure title.
         log: log-scaled counts, so the tails stay visible.
     """
-    weights = {
-        name: np.ravel(m) if isinstance(m, np.ndarray) else kernel_weights(m, layers)
-        for name, m in models.items()
-    }
+    weights = {name: kernel_weights(model, layers) for name, model in models.items()}
     low = min(w.min() for w in weights.values())
     high = max(w.max() for w in weights.values())
     edges = np.linspace(low, high, bins + 1)

@@ -45,6 +45,7 @@ def run_summary(
         run = run.sort_values("epoch")
         val_loss = run["val_loss"].to_numpy()
         half = val_loss[len(val_loss) // 2 :]
+        late = float(half.mean())
         best = int(np.argmin(val_loss))
         return pd.Series(
             {
@@ -56,8 +57,8 @@ def run_summary(
                 "best_epoch": int(run["epoch"].iloc[best]),
                 "min_val_loss": val_loss[best],
                 "val_loss_rise": val_loss[-1] - val_loss[best],
-                "late_val_loss": float(half.mean()),
-                "val_loss_excess": float(half.mean() - val_loss[best]),
+                "late_val_loss": late,
+                "val_loss_excess": late - float(val_loss[best]),
                 "val_loss_jitter": float(np.mean(np.abs(np.diff(half)))) if len(half) > 1 else 0.0,
             }
         )
