@@ -40,6 +40,18 @@ def _import_tensorflow_quietly() -> None:
 
 _import_tensorflow_quietly()
 
+
+def _quiet_tensorflow_logger() -> None:
+    """Silence TensorFlow's Python-side warnings (e.g. "triggered tf.function
+    retracing", which fires when a chapter builds many models in a row and is
+    expected there); errors still show."""
+    import logging
+
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+_quiet_tensorflow_logger()
+
 from .conclusions import Check, ConclusionNotSupported, check_conclusion, checks_table  # noqa: E402
 from .data import (  # noqa: E402
     Dataset,
@@ -56,7 +68,8 @@ from .data import (  # noqa: E402
     word_index,
 )
 from .models import FAST_COMPILE, dense_network, hidden_layers  # noqa: E402
-from .plots import colors_for, kernel_weights, learning_curves, weight_histograms  # noqa: E402
+from .plots import colors_for, digit_grid, kernel_weights, learning_curves, weight_histograms  # noqa: E402
+from .protocol import CRITERIA, ProtocolResult, best_epoch, select_and_retrain  # noqa: E402
 from .profiles import Profile, ProfileError, get_profile  # noqa: E402
 from .runtime import current_seed, setup  # noqa: E402
 from .summaries import evaluation_table, run_summary  # noqa: E402
@@ -67,7 +80,8 @@ __all__ = [
     "Dataset", "DatasetNotFoundError", "decode", "imdb_arrays", "load_imdb", "load_mnist",
     "load_reuters", "mnist_arrays", "multi_hot", "one_hot", "reuters_arrays", "word_index",
     "FAST_COMPILE", "dense_network", "hidden_layers",
-    "colors_for", "kernel_weights", "learning_curves", "weight_histograms",
+    "colors_for", "digit_grid", "kernel_weights", "learning_curves", "weight_histograms",
     "Profile", "ProfileError", "get_profile", "current_seed", "setup", "evaluation_table", "run_summary",
     "Sweep", "TrainingRun", "sweep", "train",
+    "CRITERIA", "ProtocolResult", "best_epoch", "select_and_retrain",
 ]

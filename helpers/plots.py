@@ -28,6 +28,8 @@ METRIC_LABELS = {
     "categorical_accuracy": "accuracy (fraction correct)",
 }
 
+X_LABELS = {"epoch": "epoch", "updates": "weight updates so far"}
+
 
 def use_course_style() -> None:
     """Matplotlib defaults for the book: readable sizes, light grid."""
@@ -82,6 +84,8 @@ def learning_curves(
     hue_label: str | None = None,
     col_label: str | None = None,
     validation: bool = True,
+    x: str = "epoch",
+    marks: Mapping[Any, float] | None = None,
 ) -> Figure:
     """Training (solid) and validation (dashed) curves for many runs.
 
@@ -95,12 +99,16 @@ def learning_curves(
         hue_label, col_label: how to name the ``hue``/``col`` values in the
             legend and panel titles (default: the column names).
         validation: also draw the dashed ``val_`` curves.
+        x: the column on the horizontal axis: ``"epoch"``, or any other
+            per-epoch count in the history (e.g. weight updates so far).
+        marks: ``{hue value: epoch}``: circle the validation curve of that run
+            at that epoch (e.g. its best epoch) and draw a faint vertical line.
 
     Returns:
         The figure: ``len(metrics)`` rows by one column per ``col`` value,
         y axes shared along each row so panels compare at a glance.
     """
-    missing = [c for c in [hue, col, "epoch", *metrics] if c and c not in history.columns]
+    missing = [c for c in [hue, col, "epoch", x, *metrics] if c and c not in history.columns]
     if missing:
         raise KeyError(f"learning_curves: the history has no column {missing}; it has {list(history.columns)}.")
     columns = list(dict.fromkeys(history[col])) if col else [None]
@@ -121,15 +129,21 @@ def learning_curves(
                 runs = part[part[hue] == value]
                 if runs.empty:
                     continue
-                ax.plot(runs["epoch"], runs[metric], color=color, lw=1.6)
+                ax.plot(runs[x], runs[metric], color=color, lw=1.6)
                 if validation and f"val_{metric}" in runs:
-                    ax.plot(runs["epoch"], runs[f"val_{metric}"], color=color, lw=1.6, ls="--")
+                    ax.plot(runs[x], runs[f"val_{metric}"], color=color, lw=1.6, ls="--")
+                if marks and value in marks:
+                    at = runs[runs["epoch"] == marks[value]]
+                    shown = f"val_{metric}" if validation and f"val_{metric}" in runs else metric
+                    if not at.empty:
+                        ax.axvline(at[x].iloc[0], color=color, lw=0.8, alpha=0.5)
+                        ax.plot(at[x], at[shown], "o", ms=7, mfc="none", mec=color, mew=1.8)
             if i == 0 and col is not None:
-                ax.set_title(_label(column_value, col_label or col))
+                ax.set_title(_label(column_value, col if col_label is None else col_label))
             if j == 0:
                 ax.set_ylabel(METRIC_LABELS.get(metric, metric))
             if i == len(metrics) - 1:
-                ax.set_xlabel("epoch")
+                ax.set_xlabel(X_LABELS.get(x, x))
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     # Run names speak for themselves; other columns are named: "depth = 3".
     legend_name = hue_label or (None if hue == "name" else hue)
@@ -138,6 +152,8 @@ def learning_curves(
         Line2D([], [], color="0.3", lw=1.6, label="training"),
         Line2D([], [], color="0.3", lw=1.6, ls="--", label="validation"),
     ]
+    if marks:
+        handles.append(Line2D([], [], color="0.3", ls="none", marker="o", mfc="none", mew=1.8, label="best epoch"))
     fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     if title:
         fig.suptitle(title)
@@ -194,5 +210,49 @@ def weight_histograms(
         ax.set_yscale("log")
     ax.legend(frameon=False)
     ax.set_title(title or f"Distribution of the {layers} kernel weights")
+    fig.tight_layout()
+    return fig
+
+
+def digit_grid(
+    images: np.ndarray,
+    labels: Sequence[int] | np.ndarray,
+    *,
+    predictions: Sequence[int] | np.ndarray | None = None,
+    columns: int = 8,
+    title: str | None = None,
+) -> Figure:
+    """Show images of digits in a grid, each titled with its label.
+
+    Args:
+        images: (n, 28, 28) or (n, 784) pixel arrays, any scale.
+        labels: the true digit of each image (integers, or one-hot rows).
+        predictions: the model's digit for each image; a wrong one is
+            written in red next to the true label.
+        columns: images per row.
+        title: the figure title.
+    """
+    images = np.asarray(images)
+    if images.ndim == 2:
+        side = int(round(np.sqrt(images.shape[1])))
+        images = images.reshape(len(images), side, side)
+    labels = np.asarray(labels)
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    if len(labels) != len(images):
+        raise ValueError(f"digit_grid: {len(images)} images but {len(labels)} labels.")
+    rows = max(1, -(-len(images) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.25 * columns, 1.45 * rows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= len(images):
+            continue
+        ax.imshow(images[i], cmap="gray_r")
+        text, color = f"{labels[i]}", "black"
+        if predictions is not None and int(predictions[i]) != int(labels[i]):
+            text, color = f"{labels[i]} (model: {int(predictions[i])})", "tab:red"
+        ax.set_title(text, fontsize=9, color=color)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

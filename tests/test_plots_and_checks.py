@@ -83,3 +83,34 @@ def test_conclusion_check_passes_and_fails():
         check_conclusion("b holds", passed=False, evidence="gap 0.01 vs 0.20")
     assert "b holds" in str(info.value) and "gap 0.01 vs 0.20" in str(info.value)
     assert not helpers.checks_table().iloc[-1]["passed"]
+
+
+def test_learning_curves_other_x_axis_and_best_epoch_marks():
+    history = fake_history().assign(updates=lambda h: h["epoch"] * 100)
+    fig = learning_curves(history, hue="name", x="updates", marks={"d9 p0.0": 3})
+    loss_axis = fig.axes[0]
+    assert fig.axes[-1].get_xlabel() == "weight updates so far"
+    first = loss_axis.get_lines()[0]
+    assert list(first.get_xdata()) == [100, 200, 300, 400, 500, 600]
+    circles = [line for line in loss_axis.get_lines() if line.get_marker() == "o"]
+    assert len(circles) == 1
+    assert list(circles[0].get_xdata()) == [300]
+    expected = history[(history.name == "d9 p0.0") & (history.epoch == 3)]["val_loss"].iloc[0]
+    assert list(circles[0].get_ydata()) == [expected]  # on the dashed validation curve
+    assert "best epoch" in [t.get_text() for t in fig.legends[0].get_texts()]
+    with pytest.raises(KeyError, match="no column"):
+        learning_curves(fake_history(), x="updates")
+
+
+def test_digit_grid_titles_and_mistakes():
+    from helpers import digit_grid
+
+    images = np.random.default_rng(0).random((5, 784))
+    fig = digit_grid(images, [1, 2, 3, 4, 5], predictions=[1, 2, 0, 4, 5], columns=4)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:5] == ["1", "2", "3 (model: 0)", "4", "5"] and titles[5:] == ["", "", ""]
+    assert fig.axes[2].title.get_color() == "tab:red"
+    one_hot = np.eye(10)[[7, 8]]
+    assert [ax.get_title() for ax in digit_grid(images[:2], one_hot).axes[:2]] == ["7", "8"]
+    with pytest.raises(ValueError, match="2 images but 3 labels"):
+        digit_grid(images[:2], [1, 2, 3])

@@ -1,0 +1,98 @@
+"""The homework protocol: best epoch on the hold-out, retrain on everything, test once."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import helpers
+from helpers import Dataset, best_epoch, dense_network, select_and_retrain
+
+
+def toy_dataset(seed: int = 0) -> Dataset:
+    """A noisy, learnable binary problem: the label is the sign of a sum of features."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(700, 20)).astype("float32")
+    y = ((x[:, :5].sum(axis=1) + rng.normal(scale=1.5, size=700)) > 0).astype("float32")
+    return Dataset(x[200:500], y[200:500], x[500:], y[500:], x_val=x[:200], y_val=y[:200])
+
+
+def curve(values_loss, values_acc):
+    return pd.DataFrame({"epoch": range(1, len(values_loss) + 1), "val_loss": values_loss, "val_accuracy": values_acc})
+
+
+def test_best_epoch_reads_either_criterion_and_takes_the_first_tie():
+    history = curve([0.9, 0.5, 0.4, 0.45, 0.6], [0.6, 0.8, 0.85, 0.87, 0.87])
+    assert best_epoch(history) == 3
+    assert best_epoch(history, "val_loss") == 3
+    assert best_epoch(history, "val_accuracy") == 4
+    with pytest.raises(ValueError, match="criterion must be one of"):
+        best_epoch(history, "accuracy")
+    with pytest.raises(KeyError, match="train with a validation set"):
+        best_epoch(history.drop(columns="val_loss"))
+
+
+def build(hidden):
+    return dense_network(20, hidden, 1, optimizer="rmsprop")
+
+
+@pytest.fixture(scope="module")
+def result():
+    helpers.setup(seed=0, profile="quick")
+    variants = {"base": dict(hidden=[8]), "wide": dict(hidden=[32]), "tiny": dict(hidden=[1])}
+    return select_and_retrain(variants, build, toy_dataset(), epochs=6, batch_size=64, baseline="base")
+
+
+def test_protocol_table_has_one_row_per_variant_and_compares_with_the_baseline(result):
+    table = result.table
+    assert list(table.index) == ["base", "wide", "tiny"]
+    assert table.loc["base", "vs baseline"] == 0.0
+    assert np.isclose(table.loc["wide", "vs baseline"],
+                      table.loc["wide", "test accuracy after retraining"] - table.loc["base", "test accuracy after retraining"])
+    for name, run in result.history.groupby("name"):
+        assert table.loc[name, "best epoch (lowest validation loss)"] == best_epoch(run, "val_loss")
+        assert table.loc[name, "best epoch (highest validation accuracy)"] == best_epoch(run, "val_accuracy")
+        chosen = best_epoch(run, "val_loss")
+        assert table.loc[name, "validation accuracy at best epoch"] == pytest.approx(
+            run.loc[run.epoch == chosen, "val_accuracy"].iloc[0])
+    assert ((table["test accuracy after retraining"] > 0) & (table["test accuracy after retraining"] <= 1)).all()
+
+
+def test_retrained_models_are_fresh_trained_on_everything_for_the_best_epochs(result):
+    data = toy_dataset()
+    steps_per_epoch = int(np.ceil(len(data.full_training_set()[0]) / 64))  # 500 examples, hold-out included
+    for name, model in result.models.items():
+        epochs = result.best_epochs()[name]
+        assert int(model.optimizer.iterations.numpy()) == epochs * steps_per_epoch
+        test = model.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)["accuracy"]
+        assert test == pytest.approx(result.table.loc[name, "test accuracy after retraining"])
+
+
+def test_protocol_is_reproducible(result):
+    again = select_and_retrain({"base": dict(hidden=[8])}, build, toy_dataset(), epochs=6, batch_size=64)
+    pd.testing.assert_series_equal(again.table.loc["base"], result.table.loc["base"])
+
+
+def test_protocol_curves_put_the_baseline_in_every_group(result):
+    fig = result.curves({"width": ["base", "wide"], "capacity": ["base", "tiny"]}, title="t")
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["width", "capacity"]
+    circles = [line for line in fig.axes[0].get_lines() if line.get_marker() == "o"]
+    assert len(circles) == 2  # one best epoch per run in the panel
+    with pytest.raises(KeyError, match="no variant named"):
+        result.curves({"x": ["base", "nope"]})
+
+
+def test_protocol_refuses_bad_input():
+    data = toy_dataset()
+    no_holdout = Dataset(data.x_train, data.y_train, data.x_test, data.y_test)
+    with pytest.raises(ValueError, match="needs a validation hold-out"):
+        select_and_retrain({"a": dict(hidden=[4])}, build, no_holdout, epochs=1, batch_size=64)
+    with pytest.raises(KeyError, match="baseline 'b' is not among"):
+        select_and_retrain({"a": dict(hidden=[4])}, build, data, epochs=1, batch_size=64, baseline="b")
+    with pytest.raises(ValueError, match="criterion must be one of"):
+        select_and_retrain({"a": dict(hidden=[4])}, build, data, epochs=1, batch_size=64, criterion="loss")
