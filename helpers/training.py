@@ -212,6 +212,13 @@ def sweep(
     """
     if not configs:
         raise ValueError("sweep() needs at least one configuration.")
+    reserved = {"name", "epoch", "loss", "accuracy"}
+    clashes = sorted({p for params in configs.values() for p in params if p in reserved or p.startswith("val_")})
+    if clashes:
+        raise ValueError(
+            f"sweep(): the parameter name(s) {clashes} would clash with the history's own columns "
+            f"(name, epoch, loss, accuracy, val_...); rename them, e.g. 'loss_function'."
+        )
     seed = current_seed() if seed is None else seed
     frames: list[pd.DataFrame] = []
     result = Sweep(pd.DataFrame())

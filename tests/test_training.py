@@ -103,3 +103,8 @@ def test_evaluation_table(tiny):
     assert row["gap"] == pytest.approx(row["train_accuracy"] - row["test_accuracy"])
     with pytest.raises(KeyError, match="does not report"):
         helpers.evaluation_table({"m": run.model}, tiny, metric="auc")
+
+
+def test_sweep_refuses_parameter_names_that_clash_with_metrics():
+    with pytest.raises(ValueError, match=r"\['loss'\] would clash"):
+        sweep({"a": {"loss": "mse"}}, lambda loss: None)
