@@ -29,7 +29,9 @@ $(STAMP): requirements.txt pyproject.toml
 env: $(STAMP)
 
 book: $(STAMP)
-	COURSE_PROFILE=$(PROFILE) COURSE_PROGRESS=none $(BIN)/jupyter-book build . --warningiserror --keep-going
+	@config="$$($(BIN)/python -m helpers.build config $(PROFILE))" && set -x && \
+	COURSE_PROFILE=$(PROFILE) COURSE_PROGRESS=none $(BIN)/jupyter-book build . --warningiserror --keep-going \
+		--config "$$config"
 	@echo "The site is in _build/html (open _build/html/index.html)."
 
 quick-book:

@@ -17,9 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory) -> Path:
+    from helpers.build import write_config
+
     out = tmp_path_factory.mktemp("book")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(ROOT), "--path-output", str(out), "--warningiserror", "--keep-going"]
+    # The quick profile's cache: chapters nbval executed earlier in this run are not trained again.
+    config = write_config("quick")
+    command = [str(jupyter_book), "build", str(ROOT), "--config", str(config), "--path-output", str(out),
+               "--warningiserror", "--keep-going"]
     result = subprocess.run(command, capture_output=True, text=True)
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"the book build failed (warnings count as errors):\n{log[-6000:]}"
