@@ -16,7 +16,7 @@ ifeq ($(origin COURSE_DATA_DIR), undefined)
   endif
 endif
 
-.PHONY: book quick-book test env clean
+.PHONY: book quick-book test benchmark env clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 10), "Python 3.10 or newer is needed (3.11 recommended): set PYTHON=..."'
@@ -39,6 +39,9 @@ quick-book:
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/training_speed.py --repeats 1 --markdown benchmarks/results.md
 
 clean:
 	rm -rf _build

@@ -23,6 +23,7 @@ import pytest
 from .profiles import PROFILES
 
 _runs: dict[Path, dict[str, Any]] = {}
+STORED: list[Path] = []  # chapters stored in this pytest session, in order
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -75,4 +76,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
             from .build import store_executed
 
             store_executed(run["nb"], path, time.perf_counter() - run["start"], profile)
+            STORED.append(path)
         _runs.pop(path, None)

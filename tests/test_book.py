@@ -30,6 +30,7 @@ def built_site(tmp_path_factory) -> Path:
     assert result.returncode == 0, f"the book build failed (warnings count as errors):\n{log[-6000:]}"
     site = out / "_build" / "html"
     assert (site / "index.html").is_file(), log[-3000:]
+    (site.parent / "build.log").write_text(log)
     yield site
     shutil.rmtree(out, ignore_errors=True)
 
@@ -72,3 +73,17 @@ def test_chapter_page_has_figures_and_no_errors(built_site, page):
     assert not re.search(r"\d+/\d+ \[=+", text), f"{page}: Keras per-batch logs leaked into the page"
     for log_line in ("oneDNN custom operations", "absl::InitializeLog", "XLA service"):
         assert log_line not in text, f"{page}: TensorFlow's log line '{log_line}' leaked into the page"
+
+
+def test_chapters_nbval_ran_were_not_trained_again(built_site):
+    """make test runs nbval first; the book build must reuse those runs."""
+    from helpers.nbval_cache import STORED
+
+    if not STORED:
+        pytest.skip("no chapter ran under nbval in this session (run the whole suite to check reuse)")
+    log = (built_site.parent / "build.log").read_text()
+    executed = [line for line in log.splitlines() if "Executing notebook using" in line]
+    reused = log.count("Using cached notebook")
+    assert reused >= len(STORED), f"only {reused} chapters came from the cache, {len(STORED)} were stored:\n{log[-3000:]}"
+    for path in STORED:
+        assert not any(path.stem in e for e in executed), f"{path.name} was executed again by the book build"

@@ -96,3 +96,11 @@ def test_protocol_refuses_bad_input():
         select_and_retrain({"a": dict(hidden=[4])}, build, data, epochs=1, batch_size=64, baseline="b")
     with pytest.raises(ValueError, match="criterion must be one of"):
         select_and_retrain({"a": dict(hidden=[4])}, build, data, epochs=1, batch_size=64, criterion="loss")
+
+
+def test_protocol_can_skip_retraining_for_the_other_criterion():
+    helpers.setup(seed=0, profile="quick")
+    one = select_and_retrain({"base": dict(hidden=[8])}, build, toy_dataset(), epochs=4, batch_size=64,
+                             retrain_both=False)
+    assert "test accuracy, epochs by highest validation accuracy" not in one.table.columns
+    assert "best epoch (highest validation accuracy)" in one.table.columns

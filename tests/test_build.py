@@ -1,0 +1,69 @@
+"""Book builds reuse finished runs only where that is safe."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from helpers import ProfileError
+from helpers.build import cache_path, helpers_fingerprint, store_executed, write_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of the parts of the project the build helpers read."""
+    shutil.copytree(ROOT / "helpers", tmp_path / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    return tmp_path
+
+
+def test_each_profile_and_helpers_version_gets_its_own_cache(project):
+    quick, full = cache_path("quick", project), cache_path("full", project)
+    assert quick != full and quick.parent == full.parent == project / "_build" / ".jupyter_cache"
+    before = helpers_fingerprint(project)
+    with (project / "helpers" / "training.py").open("a") as f:
+        f.write("\n# an edit\n")
+    assert helpers_fingerprint(project) != before
+    assert cache_path("quick", project) != quick
+    with pytest.raises(ProfileError, match="Unknown profile 'fast'"):
+        cache_path("fast", project)
+
+
+def test_written_config_switches_to_the_profile_cache_and_keeps_the_rest(project):
+    path = write_config("full", project)
+    config = yaml.safe_load(path.read_text())
+    original = yaml.safe_load((project / "_config.yml").read_text())
+    assert config["execute"]["execute_notebooks"] == "cache"
+    assert config["execute"]["cache"] == str(cache_path("full", project))
+    assert config["execute"]["timeout"] == original["execute"]["timeout"]
+    assert config["sphinx"] == original["sphinx"] and config["title"] == original["title"]
+
+
+def test_stored_notebook_is_found_by_its_code_and_carries_its_time(project):
+    from jupyter_cache import get_cache
+
+    source = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# t"), nbformat.v4.new_code_cell("1 + 1")])
+    path = project / "chapter.ipynb"
+    nbformat.write(source, path)
+    executed = nbformat.read(path, 4)
+    executed.cells[1].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]
+    store_executed(executed, path, 12.5, "quick", project)
+
+    cache = get_cache(str(cache_path("quick", project)))
+    record = cache.match_cache_notebook(nbformat.read(path, 4))
+    assert record.data == {"execution_seconds": 12.5}
+    _, merged = cache.merge_match_into_notebook(nbformat.read(path, 4))
+    assert merged.cells[1].outputs[0]["data"]["text/plain"] == "2"
+    # the same chapter with changed code is not matched, nor is the other profile's cache
+    changed = nbformat.read(path, 4)
+    changed.cells[1].source = "1 + 2"
+    with pytest.raises(KeyError):
+        cache.match_cache_notebook(changed)
+    with pytest.raises(KeyError):
+        get_cache(str(cache_path("full", project))).match_cache_notebook(nbformat.read(path, 4))
