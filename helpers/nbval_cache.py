@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import os
+import platform
 import time
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     run["pending"].discard(index)
     if not run["pending"] and not run["failed"]:
         profile = os.environ.get("COURSE_PROFILE", "full")
+        # What a kernel reports after running a notebook, and what the book's
+        # renderer needs to highlight the code; nbval does not record it.
+        run["nb"].metadata.setdefault("language_info", {
+            "name": "python", "version": platform.python_version(), "mimetype": "text/x-python",
+            "file_extension": ".py", "pygments_lexer": "ipython3", "nbconvert_exporter": "python",
+            "codemirror_mode": {"name": "ipython", "version": 3},
+        })
         if profile in PROFILES:
             from .build import store_executed
 

@@ -25,6 +25,13 @@ def test_every_chapter_is_in_the_toc_and_back():
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_names_its_python_kernel(path):
+    """Jupyter, Colab and the book's code highlighting read the kernelspec."""
+    kernelspec = nbformat.read(path, as_version=4).metadata.get("kernelspec", {})
+    assert kernelspec.get("language") == "python" and kernelspec.get("name") == "python3", kernelspec
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_chapter_is_stored_without_outputs(path):
     nb = nbformat.read(path, as_version=4)
     dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
