@@ -28,7 +28,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from .profiles import PROFILES, ProfileError
+from .profiles import ProfileError, get_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,15 +42,9 @@ def helpers_fingerprint(root: Path = ROOT) -> str:
     return digest.hexdigest()[:12]
 
 
-def _checked(profile: str) -> str:
-    if profile not in PROFILES:
-        raise ProfileError(f"Unknown profile {profile!r}: choose one of {sorted(PROFILES)}.")
-    return profile
-
-
 def cache_path(profile: str, root: Path = ROOT) -> Path:
     """The execution cache of one profile and the current ``helpers``."""
-    return root / "_build" / ".jupyter_cache" / f"{_checked(profile)}-{helpers_fingerprint(root)}"
+    return root / "_build" / ".jupyter_cache" / f"{get_profile(profile).name}-{helpers_fingerprint(root)}"
 
 
 def write_config(profile: str, root: Path = ROOT) -> Path:
@@ -63,7 +57,7 @@ def write_config(profile: str, root: Path = ROOT) -> Path:
     execute = config.setdefault("execute", {})
     execute["execute_notebooks"] = "cache"
     execute["cache"] = str(cache_path(profile, root))
-    out = root / "_build" / "config" / f"_config.{profile}.yml"
+    out = root / "_build" / "config" / f"_config.{get_profile(profile).name}.yml"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     return out

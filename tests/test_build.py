@@ -31,7 +31,7 @@ def test_each_profile_and_helpers_version_gets_its_own_cache(project):
         f.write("\n# an edit\n")
     assert helpers_fingerprint(project) != before
     assert cache_path("quick", project) != quick
-    with pytest.raises(ProfileError, match="Unknown profile 'fast'"):
+    with pytest.raises(ProfileError, match="Unknown run profile 'fast'"):
         cache_path("fast", project)
 
 
