@@ -1,6 +1,7 @@
 # The two commands of the course:
 #   make book   executes every chapter (full profile) and writes the site to _build/html
 #   make test   runs the unit tests, every chapter under nbval and a book build (quick profile)
+#   make student  writes the student editions (solutions removed) to student/chapters
 # Both create the virtual environment .venv from requirements.txt when it is missing.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -16,7 +17,7 @@ ifeq ($(origin COURSE_DATA_DIR), undefined)
   endif
 endif
 
-.PHONY: book quick-book test benchmark env clean
+.PHONY: book quick-book test student benchmark env clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 10), "Python 3.10 or newer is needed (3.11 recommended): set PYTHON=..."'
@@ -39,6 +40,11 @@ quick-book:
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The student edition of every chapter (solutions removed) in student/chapters,
+# which the Colab buttons open; run after editing a chapter or the repository address.
+student: $(STAMP)
+	$(BIN)/python -m helpers.editions student
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/training_speed.py --repeats 1 --markdown benchmarks/results.md

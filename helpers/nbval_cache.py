@@ -7,6 +7,14 @@ the executed chapter in the execution cache of the current profile (see
 then shows those outputs instead of training the chapter's models again.
 A chapter with a failing cell is not stored.
 
+It also tests each chapter's exercises in the kernel nbval used, after the
+chapter's last cell (see ``pytest_collection_modifyitems``): first that every
+check of the official solutions said "correct", then the student edition's
+exercise cells (placeholders instead of solutions), whose checks must all say
+"not yet solved" without raising.  Everything before the exercises is the
+same in both editions (tests/test_exercises.py checks), so together this runs
+the student edition from top to bottom without training a model twice.
+
 Enabled in ``pyproject.toml`` with ``-p helpers.nbval_cache``.
 """
 
@@ -36,7 +44,53 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _is_nbval_cell(item: pytest.Item) -> bool:
-    return type(item).__name__ == "IPyNbCell" and hasattr(item.parent, "nb")
+    return type(item).__name__ == "IPyNbCell" and hasattr(item.parent, "nb") and not hasattr(item, "course_extra")
+
+
+def _verdicts_cell(count: int, status: str, what: str) -> Any:
+    import nbformat
+
+    return nbformat.v4.new_code_cell(
+        "from helpers.exercises import VERDICTS as _verdicts\n"
+        f"_last = _verdicts[-{count}:]\n"
+        f"assert len(_last) == {count} and all(v.status == {status!r} for v in _last), "
+        f"{what + ': '!r} + '; '.join(map(str, _last))"
+    )
+
+
+def exercise_items(parent: Any) -> list[pytest.Item]:
+    """Extra nbval items for one chapter: the solutions passed; the student edition's exercises run."""
+    from collections import defaultdict
+
+    from .editions import CHECK_TAG, exercise_cells, student_notebook, tags
+
+    source = exercise_cells(parent.nb)
+    checks = sum(CHECK_TAG in tags(cell) for cell in source)
+    student = exercise_cells(student_notebook(parent.nb, str(parent.fspath)))
+    cells = [_verdicts_cell(checks, "correct", "an official solution did not pass its check")]
+    cells += student
+    cells.append(_verdicts_cell(checks, "unsolved", "a check of the student edition did not say \"not yet solved\""))
+    from nbval.plugin import IPyNbCell
+
+    items = []
+    for number, cell in enumerate(cells):
+        name = "Exercises: solutions pass" if number == 0 else (
+            "Student edition: checks say not yet solved" if number == len(cells) - 1
+            else f"Student edition: exercise cell {number}")
+        item = IPyNbCell.from_parent(parent, name=name, cell_num=10_000 + number, cell=cell,
+                                     options=defaultdict(bool, check=parent.compare_outputs))
+        item.course_extra = True
+        items.append(item)
+    return items
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    last: dict[Any, int] = {}
+    for position, item in enumerate(items):
+        if _is_nbval_cell(item) and Path(str(item.parent.fspath)).parent.name == "chapters":
+            last[item.parent] = position
+    for parent, position in sorted(last.items(), key=lambda pair: -pair[1]):
+        items[position + 1:position + 1] = exercise_items(parent)
 
 
 @pytest.hookimpl(hookwrapper=True)

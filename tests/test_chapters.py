@@ -43,6 +43,7 @@ def test_chapter_starts_with_setup_and_checks_its_conclusion(path):
     nb = nbformat.read(path, as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
-    assert "helpers.setup(" in code[0], "the first code cell must call helpers.setup"
+    assert "google.colab" in code[0], "the first code cell must be the guarded Colab install cell"
+    assert "helpers.setup(" in code[1], "the code cell after the install cell must call helpers.setup"
     assert any("check_conclusion(" in source for source in code), "the chapter checks no conclusion"
     assert not any("verbose=1" in source or "verbose=2" in source for source in code)

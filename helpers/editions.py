@@ -1,0 +1,154 @@
+"""The student edition: every chapter with its solutions taken out.
+
+In a chapter source, an exercise is three cells after the one tagged
+``exercise-setup`` (which builds ``q1, q2, ...`` from the chapter's results):
+a prompt (markdown), an answer cell tagged ``solution`` and a check cell
+tagged ``exercise-check``.  The answer cell reads::
+
+    narrow = ...  # your model here
+    # BEGIN SOLUTION
+    narrow = dense_network(784, [100], 10)
+    # END SOLUTION
+
+The student edition keeps the placeholder line and drops the lines from
+``# BEGIN SOLUTION`` to ``# END SOLUTION``; the book shows the whole cell
+folded behind a "Show the solution" button.  The first code cell of every
+chapter is the guarded Colab install line (tagged ``colab-install``), made
+from the repository address in ``_config.yml``.
+
+One command writes every student edition (``make student``)::
+
+    python -m helpers.editions student
+
+Used first in: "A first network".
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+from pathlib import Path
+
+import nbformat
+
+BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+SETUP_TAG, SOLUTION_TAG, CHECK_TAG, INSTALL_TAG = "exercise-setup", "solution", "exercise-check", "colab-install"
+ANSWER_TAG = "answer"  # what a solution cell is tagged in the student edition
+BOOK_ONLY_TAGS = {"hide-input", "remove-cell"}
+PACKAGE = "dense-course-helpers"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class EditionError(ValueError):
+    """A chapter's exercise cells are not marked the way the student edition needs."""
+
+
+def tags(cell: nbformat.NotebookNode) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _split(cell: nbformat.NotebookNode, where: str) -> tuple[list[str], list[str]]:
+    """The answer cell's lines outside and inside the solution markers."""
+    lines = cell.source.splitlines()
+    stripped = [line.strip() for line in lines]
+    if stripped.count(BEGIN) != 1 or stripped.count(END) != 1 or stripped.index(BEGIN) > stripped.index(END):
+        raise EditionError(f"{where}: a cell tagged '{SOLUTION_TAG}' needs one '{BEGIN}' line and, after it, "
+                           f"one '{END}' line.")
+    begin, end = stripped.index(BEGIN), stripped.index(END)
+    outside = lines[:begin] + lines[end + 1:]
+    if not any(line.strip() and "..." in line for line in outside):
+        raise EditionError(f"{where}: the answer cell has no placeholder line with '...' before '{BEGIN}'; "
+                           f"the student edition would leave the student nothing to fill in.")
+    return outside, lines[begin + 1:end]
+
+
+def solutions(nb: nbformat.NotebookNode, where: str = "chapter") -> list[str]:
+    """The official solution code of each exercise, in order."""
+    return ["\n".join(_split(cell, where)[1]) for cell in nb.cells if SOLUTION_TAG in tags(cell)]
+
+
+def exercise_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """The code cells from the one tagged ``exercise-setup`` to the end."""
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    starts = [i for i, cell in enumerate(code) if SETUP_TAG in tags(cell)]
+    if len(starts) != 1:
+        raise EditionError(f"a chapter needs exactly one cell tagged '{SETUP_TAG}', found {len(starts)}.")
+    return code[starts[0]:]
+
+
+def student_notebook(nb: nbformat.NotebookNode, where: str = "chapter") -> nbformat.NotebookNode:
+    """A copy of ``nb`` with every solution removed and no outputs."""
+    student = copy.deepcopy(nb)
+    exercise_cells(student)  # the markers must be there
+    for cell in student.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs, cell.execution_count = [], None
+        kept = [tag for tag in tags(cell) if tag not in BOOK_ONLY_TAGS]
+        if SOLUTION_TAG in kept:
+            cell.source = "\n".join(_split(cell, where)[0])
+            cell.metadata.pop("mystnb", None)
+            kept[kept.index(SOLUTION_TAG)] = ANSWER_TAG
+        if kept:
+            cell.metadata["tags"] = kept
+        else:
+            cell.metadata.pop("tags", None)
+    return student
+
+
+def repository_url(config: Path = ROOT / "_config.yml") -> str:
+    """The repository address: ``repository.url`` in ``_config.yml``, the one place it is set."""
+    import yaml
+
+    url = (yaml.safe_load(config.read_text()) or {}).get("repository", {}).get("url", "")
+    if not url.startswith("https://github.com/"):
+        raise EditionError(f"{config}: repository.url must be the GitHub address of the course, not {url!r}.")
+    return url.rstrip("/")
+
+
+def install_source(url: str) -> str:
+    """The first code cell of every chapter: install ``helpers`` in Colab, nothing elsewhere."""
+    return (
+        "# In Colab, install the course's helpers package; anywhere else this cell does nothing.\n"
+        "import subprocess, sys\n"
+        "if \"google.colab\" in sys.modules:\n"
+        f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", \"{PACKAGE} @ git+{url}\"], check=True)"
+    )
+
+
+def write_student_editions(chapters: Path = ROOT / "chapters", out: Path = ROOT / "student") -> list[Path]:
+    """Refresh each chapter's install cell from ``_config.yml``; write its student edition under ``out``."""
+    source = install_source(repository_url(chapters.parent / "_config.yml"))
+    written = []
+    for path in sorted(chapters.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        first = next(cell for cell in nb.cells if cell.cell_type == "code")
+        if INSTALL_TAG not in tags(first):
+            raise EditionError(f"{path.name}: the first code cell must be the Colab install cell, tagged '{INSTALL_TAG}'.")
+        if first.source != source:
+            first.source = source
+            nbformat.write(nb, path)
+        target = out / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(student_notebook(nb, path.name), target)
+        written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.editions", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["student"], help="write the student edition of every chapter")
+    parser.add_argument("--out", type=Path, default=ROOT / "student", help="folder to write to (default: student/)")
+    args = parser.parse_args(argv)
+    try:
+        written = write_student_editions(out=args.out)
+    except EditionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {len(written)} student editions to {args.out}/chapters.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

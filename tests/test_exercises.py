@@ -1,0 +1,222 @@
+"""Exercises: every checker passes the official solution, rejects the placeholder
+and plausible wrong answers with a specific message, and never raises; the
+student edition is generated, up to date and free of solutions; the Colab
+install cell does nothing outside Colab and installs ``helpers`` inside it.
+
+The checks of the official solutions against each chapter's real results, and
+the student edition's exercise cells run in the chapter's kernel, are nbval
+items added by ``helpers.nbval_cache``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from exercise_cases import BASE, CASES
+from helpers import editions
+from helpers.exercises import CORRECT, INCORRECT, UNSOLVED, Exercise, Verdict
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+IDS = [case.chapter for case in CASES]
+
+
+def test_every_chapter_has_a_case():
+    assert sorted(case.chapter for case in CASES) == [p.stem for p in CHAPTERS]
+
+
+def _solve(case, exercise, variable):
+    namespace = dict(BASE)
+    namespace.update(case.namespace)
+    exec(exercise.solution_code, namespace)  # the official solution, as the chapter holds it
+    return namespace[variable]
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_checkers_pass_the_official_solution(case):
+    exercises = case.exercises()
+    assert len(exercises) >= 2
+    for exercise, variable in zip(exercises, case.answers):
+        verdict = exercise.check(_solve(case, exercise, variable))
+        assert verdict.status == CORRECT and verdict, verdict
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_checkers_call_the_placeholder_not_yet_solved(case):
+    for exercise in case.exercises():
+        for placeholder in (..., None, ""):
+            verdict = exercise.check(placeholder)
+            assert verdict.status == UNSOLVED and not verdict and "not yet solved" in verdict.message
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_checkers_reject_wrong_answers_with_a_specific_message(case):
+    exercises = case.exercises()
+    for exercise, wrong_answers in zip(exercises, case.wrong):
+        assert wrong_answers, f"{case.chapter}: {exercise.label} has no wrong answer to test"
+        for answer, fragment in wrong_answers:
+            verdict = exercise.check(answer)
+            assert verdict.status == INCORRECT and not verdict, verdict
+            assert fragment in verdict.message, f"{answer!r}: {verdict.message}"
+            assert "Traceback" not in verdict.message
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_hint_and_solution_show_text(case):
+    for exercise in case.exercises():
+        assert exercise.hint_text in repr(exercise.hint())
+        markdown = exercise.solution()._repr_markdown_()
+        assert "```python" in markdown and exercise.solution_code in markdown
+
+
+def test_a_checker_that_trips_gives_a_message_not_a_traceback():
+    def fragile(answer):
+        return answer["key"]  # TypeError on most answers
+
+    verdict = Exercise("Exercise 9", fragile, "", "").check(42)
+    assert verdict.status == INCORRECT and "could not be checked" in verdict.message and "TypeError" in verdict.message
+
+
+def test_verdict_renders_for_the_book():
+    html = Verdict("Exercise 1", CORRECT, "right, <b> is escaped")._repr_html_()
+    assert "course-verdict-correct" in html and "&lt;b&gt;" in html and "✔" in html
+
+
+# --------------------------------------------------------------------------
+# Chapter sources and the student edition
+# --------------------------------------------------------------------------
+
+
+def _source(chapter: str) -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / "chapters" / f"{chapter}.ipynb", as_version=4)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_chapter_solutions_are_the_checkers_solutions(case):
+    """The code the book folds away is the code ``q.solution()`` shows (and the tests above ran)."""
+    nb = _source(case.chapter)
+    assert editions.solutions(nb) == [exercise.solution_code for exercise in case.exercises()]
+    checks = [cell.source for cell in nb.cells if editions.CHECK_TAG in editions.tags(cell)]
+    assert checks == [f"q{i}.check({name})" for i, name in enumerate(case.answers, start=1)]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_student_edition_is_generated_and_up_to_date(path, tmp_path):
+    """``make student`` output is committed (Colab opens it) and must match the sources."""
+    written = editions.write_student_editions(out=tmp_path)
+    fresh = (tmp_path / "chapters" / path.name).read_text()
+    committed = ROOT / "student" / "chapters" / path.name
+    assert len(written) == len(CHAPTERS)
+    assert committed.is_file(), "no student edition committed: run `make student`"
+    assert committed.read_text() == fresh, f"student/chapters/{path.name} is stale: run `make student`"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_student_edition_keeps_placeholders_and_drops_solutions(path):
+    source = nbformat.read(path, as_version=4)
+    student = nbformat.read(ROOT / "student" / "chapters" / path.name, as_version=4)
+    assert len(student.cells) == len(source.cells)
+    start = source.cells.index(editions.exercise_cells(source)[0])
+    for before, after in zip(source.cells[:start], student.cells[:start]):
+        assert after.source == before.source, "the student edition changed a cell before the exercises"
+    answers = [c for c in student.cells if editions.ANSWER_TAG in editions.tags(c)]
+    assert len(answers) >= 2
+    for solution_code in editions.solutions(source):
+        for line in solution_code.splitlines():
+            assert all(line not in c.source for c in answers if line.strip()), line
+    assert all("= ..." in c.source or "..." in c.source for c in answers)
+    assert not any(editions.BEGIN in c.source or editions.END in c.source for c in student.cells)
+    assert not any(c.get("outputs") for c in student.cells if c.cell_type == "code")
+    assert not any("hide-input" in editions.tags(c) for c in student.cells)
+
+
+def test_a_solution_cell_without_markers_is_a_clear_error():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("q1 = 1", metadata={"tags": ["exercise-setup"]}),
+        nbformat.v4.new_code_cell("narrow = dense_network(784, [100], 10)", metadata={"tags": ["solution"]}),
+    ])
+    with pytest.raises(editions.EditionError, match="BEGIN SOLUTION"):
+        editions.student_notebook(nb, "x.ipynb")
+
+
+def test_editions_command_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "helpers.editions", "student", "--out", str(tmp_path)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "chapters").glob("*.ipynb"))) == len(CHAPTERS)
+
+
+# --------------------------------------------------------------------------
+# The Colab install cell, tested offline in a clean environment
+# --------------------------------------------------------------------------
+
+
+def test_install_cell_comes_from_the_config():
+    source = editions.install_source(editions.repository_url())
+    for path in CHAPTERS:
+        first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        assert first.source == source, f"{path.name}: run `make student` to refresh the install cell"
+        assert editions.INSTALL_TAG in editions.tags(first)
+
+
+@pytest.fixture(scope="module")
+def clean_python(tmp_path_factory):
+    """A new virtual environment without ``helpers``; it sees this environment's
+    third-party packages (TensorFlow, Keras...) through a .pth file, as Colab has them preinstalled."""
+    venv = tmp_path_factory.mktemp("clean") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # Plain path lines only: the .pth files in that folder (our editable install of helpers) are not read.
+    Path(site, "preinstalled.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python
+
+
+@pytest.fixture(scope="module")
+def local_source(tmp_path_factory):
+    """The package's source as the repository holds it, copied so that the build leaves no files here."""
+    source = tmp_path_factory.mktemp("source")
+    shutil.copytree(ROOT / "helpers", source / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    return source
+
+
+def _run_install_cell(python: Path, source: Path, in_colab: bool) -> subprocess.CompletedProcess:
+    url = editions.repository_url()
+    cell = editions.install_source(url)
+    spec = f"git+{url}"
+    assert cell.count(spec) == 1
+    local = cell.replace(spec, source.as_uri())  # the same line, pointed at the local source
+    prelude = "import sys, types\nsys.modules['google.colab'] = types.ModuleType('google.colab')\n" if in_colab else ""
+    probe = "\nimport importlib.util\nspec = importlib.util.find_spec('helpers')\nprint('HELPERS', spec.origin if spec else None)\n"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    return subprocess.run([str(python), "-c", prelude + local + probe], capture_output=True, text=True,
+                          cwd=ROOT.parent, env=env, timeout=600)
+
+
+def test_install_cell_does_nothing_outside_colab(clean_python, local_source):
+    result = _run_install_cell(clean_python, local_source, in_colab=False)
+    assert result.returncode == 0, result.stderr
+    assert "HELPERS None" in result.stdout
+
+
+def test_install_cell_installs_helpers_in_colab(clean_python, local_source):
+    result = _run_install_cell(clean_python, local_source, in_colab=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    origin = result.stdout.split("HELPERS", 1)[1].strip()
+    assert "site-packages" in origin and str(ROOT) not in origin, origin  # installed, not this checkout
+    check = subprocess.run(
+        [str(clean_python), "-c",
+         "from helpers.exercises import chapter_06; q1, _ = chapter_06(); print(q1.check(469))"],
+        capture_output=True, text=True, cwd=ROOT.parent, timeout=300)
+    assert check.returncode == 0 and "✔" in check.stdout, check.stdout + check.stderr
