@@ -5,7 +5,7 @@ cells only: it cannot tell a `quick` run from a `full` one, nor notice that
 `helpers` changed under an unchanged chapter.  So every build gets a cache of
 its own per profile and per version of the `helpers` source:
 
-    _build/.jupyter_cache/<profile>-<fingerprint of helpers/*.py>
+    _build/.jupyter_cache/<profile>-<fingerprint of the helpers a chapter runs>
 
 A rebuild after a prose-only edit, or an edit to one chapter, re-executes only
 the chapters whose code changed; editing `helpers` or switching the profile
@@ -33,11 +33,20 @@ from .profiles import ProfileError, get_profile
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# Modules that build the book or the student edition but never run inside a
+# chapter: editing them cannot change a chapter's outputs.
+BUILD_ONLY = frozenset({"build.py", "nbval_cache.py", "sphinx_ext.py", "editions.py"})
+
+
 def helpers_fingerprint(root: Path = ROOT) -> str:
-    """12 hex digits that change whenever any ``helpers/*.py`` file changes."""
+    """12 hex digits that change whenever a ``helpers`` module a chapter runs changes."""
     digest = hashlib.sha256()
-    for path in sorted((root / "helpers").glob("*.py")):
-        digest.update(path.name.encode())
+    package = root / "helpers"
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package).as_posix()
+        if relative in BUILD_ONLY:
+            continue
+        digest.update(relative.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 

@@ -18,9 +18,12 @@ Used first in: "Depth versus sample size".
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import pandas as pd
+
+from . import records
 
 
 class ConclusionNotSupported(AssertionError):
@@ -50,13 +53,19 @@ def check_conclusion(claim: str, *, passed: bool, evidence: str) -> Check:
     """
     result = Check(claim, bool(passed), evidence)
     CHECKS.append(result)
+    symbol = "✔" if result.passed else "✘"
+    records.show(
+        "check", {"claim": claim, "passed": result.passed, "evidence": evidence},
+        f"{symbol} {claim}\n    evidence: {evidence}",
+        f"<p>{symbol} <strong>{html.escape(claim)}</strong><br>"
+        f"<span class=\"course-evidence\">evidence: {html.escape(evidence)}</span></p>",
+    )
     if not result.passed:
         raise ConclusionNotSupported(
             f"The chapter concludes: {claim}\n"
             f"but this run shows: {evidence}\n"
             f"Re-read the plots above: the effect is not there at these settings."
         )
-    print(f"✔ {claim}\n    evidence: {evidence}")
     return result
 
 

@@ -5,11 +5,13 @@ Used first in: "Depth versus sample size".
 
 from __future__ import annotations
 
+import html
 import os
 
 import keras
 import tensorflow as tf
 
+from . import records
 from .plots import use_course_style
 from .profiles import Profile, get_profile
 
@@ -44,8 +46,24 @@ def setup(seed: int = 0, profile: str | None = None) -> Profile:
         # switch would make Keras refuse XLA.
         tf.config.experimental.enable_op_determinism()
     use_course_style()
-    print(f"Profile '{chosen.name}' ({chosen.description}); seed {seed}.")
+    info = run_info(chosen.name, seed)
+    text = (f"Profile '{chosen.name}' ({chosen.description}); seed {seed}. "
+            f"Python {info['python']}, TensorFlow {info['tensorflow']}, Keras {info['keras']}, NumPy {info['numpy']}.")
+    records.show("run", info, text, f"<p class=\"course-run-line\">{html.escape(text)}</p>")
     return chosen
+
+
+def run_info(profile: str, seed: int) -> dict[str, str | int]:
+    """The facts a reader needs to reproduce a chapter's numbers."""
+    import platform
+
+    import numpy as np
+
+    return {
+        "profile": profile, "seed": seed, "python": platform.python_version(),
+        "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
+        "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
+    }
 
 
 def current_seed() -> int:

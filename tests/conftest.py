@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +30,27 @@ def data_folder() -> Path:
             f"Set COURSE_DATA_DIR to the folder that holds them (../shared/datasets)."
         )
     return folder
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The whole book built with the quick profile into a temporary folder (once per test session)."""
+    from helpers.build import write_config
+
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    # The quick profile's cache: chapters nbval executed earlier in this run are not trained again.
+    config = write_config("quick")
+    command = [str(jupyter_book), "build", str(ROOT), "--config", str(config), "--path-output", str(out),
+               "--warningiserror", "--keep-going"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"the book build failed (warnings count as errors):\n{log[-6000:]}"
+    site = out / "_build" / "html"
+    assert (site / "index.html").is_file(), log[-3000:]
+    (site.parent / "build.log").write_text(log)
+    yield site
+    shutil.rmtree(out, ignore_errors=True)
 
 
 @pytest.fixture

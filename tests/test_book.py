@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,40 +12,75 @@ from bs4 import BeautifulSoup
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def built_site(tmp_path_factory) -> Path:
-    from helpers.build import write_config
-
-    out = tmp_path_factory.mktemp("book")
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    # The quick profile's cache: chapters nbval executed earlier in this run are not trained again.
-    config = write_config("quick")
-    command = [str(jupyter_book), "build", str(ROOT), "--config", str(config), "--path-output", str(out),
-               "--warningiserror", "--keep-going"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, f"the book build failed (warnings count as errors):\n{log[-6000:]}"
-    site = out / "_build" / "html"
-    assert (site / "index.html").is_file(), log[-3000:]
-    (site.parent / "build.log").write_text(log)
-    yield site
-    shutil.rmtree(out, ignore_errors=True)
-
-
 def chapter_pages() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     return [entry["file"] for part in toc["parts"] for entry in part["chapters"] if entry["file"].startswith("chapters/")]
 
 
-def test_execution_statistics_page_lists_every_chapter(built_site):
+def _row_of(table, page: str):
+    for row in table.select("tbody tr"):
+        if any(a.get("href", "").split("#")[0].endswith(page + ".html") for a in row.select("a")):
+            return row
+    return None
+
+
+def test_build_page_shows_profile_time_status_and_versions(built_site):
+    import keras
+    import numpy
+    import platform
+    import tensorflow
+
     soup = BeautifulSoup((built_site / "execution.html").read_text(), "html.parser")
-    table = soup.select_one("main table")
-    assert table is not None, "the execution statistics table is missing"
-    rows = {row.get_text(" ", strip=True) for row in table.select("tbody tr")}
+    table = soup.select_one("table.course-build-table")
+    assert table is not None, "the table of this build's chapter runs is missing"
     for page in chapter_pages():
-        row = next((r for r in rows if page in r), None)
-        assert row is not None, f"{page} is missing from the execution statistics"
-        assert "✅" in row, f"{page} did not execute cleanly: {row}"
+        row = _row_of(table, page)
+        assert row is not None, f"{page} is missing from the build page"
+        cells = [td.get_text(" ", strip=True) for td in row.select("td")]
+        assert cells[1] == "quick" and cells[2] == "0", cells  # profile and seed, as the chapter recorded them
+        assert re.fullmatch(r"\d+", cells[3]), f"{page}: no run time: {cells}"
+        assert "✅" in cells[4], f"{page} did not execute cleanly: {cells}"
+    text = soup.get_text(" ", strip=True)
+    for name, version in (("Python", platform.python_version()), ("TensorFlow", tensorflow.__version__),
+                          ("Keras", keras.__version__), ("NumPy", numpy.__version__)):
+        assert f"{name} {version}" in text, f"the reproducibility note lacks {name} {version}"
+    assert "(every chapter)" in text, "the chapters ran with different software"
+    assert soup.select_one("main table:not(.course-build-table)") is not None, "MyST-NB's execution table is missing"
+
+
+def test_results_page_has_every_chapter_with_its_checked_conclusions(built_site):
+    soup = BeautifulSoup((built_site / "results.html").read_text(), "html.parser")
+    table = soup.select_one("table.course-results-table")
+    assert table is not None, "the results-at-a-glance table is missing"
+    for page in chapter_pages():
+        row = _row_of(table, page)
+        assert row is not None, f"{page} is missing from the results at a glance"
+        chapter = BeautifulSoup((built_site / f"{page}.html").read_text(), "html.parser")
+        checks = chapter.select(".course-check")
+        cells = [td.get_text(" ", strip=True) for td in row.select("td")]
+        assert cells[1].endswith("?"), f"{page}: no question: {cells[1]!r}"
+        assert cells[3] == f"✔ {len(checks)} of {len(checks)}" and checks, f"{page}: {cells[3]} vs {len(checks)} checks"
+        for check in checks:  # each claim and its evidence, as the chapter printed them
+            claim = check.select_one("strong").get_text(strip=True)
+            assert claim in cells[2], f"{page}: {claim!r} is not in the results table"
+
+
+def test_chapter_pages_have_colab_download_and_folded_checked_exercises(built_site):
+    from helpers.editions import repository_url
+
+    slug = repository_url().removeprefix("https://github.com/")
+    for page in chapter_pages():
+        soup = BeautifulSoup((built_site / f"{page}.html").read_text(), "html.parser")
+        links = [a.get("href", "") for a in soup.select("a")]
+        colab = f"https://colab.research.google.com/github/{slug}/blob/main/student/{page}.ipynb"
+        assert colab in links, f"{page}: no Colab button opening the student edition ({colab})"
+        assert any(h.endswith(f"_sources/{page}.ipynb") for h in links), f"{page}: no notebook download"
+        verdicts = soup.select(".course-verdict")
+        assert len(verdicts) >= 2 and all("course-verdict-correct" in v["class"] for v in verdicts), (
+            f"{page}: every exercise check should show the official solution passing")
+        folded = [d for d in soup.select("details") if "Show the solution" in d.get_text()]
+        assert len(folded) == len(verdicts), f"{page}: {len(folded)} folded solutions for {len(verdicts)} exercises"
+        assert "google.colab" not in soup.get_text(), f"{page}: the Colab install cell should not show in the book"
 
 
 def test_landing_page_links_every_chapter(built_site):

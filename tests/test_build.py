@@ -31,6 +31,15 @@ def test_each_profile_and_helpers_version_gets_its_own_cache(project):
         f.write("\n# an edit\n")
     assert helpers_fingerprint(project) != before
     assert cache_path("quick", project) != quick
+    edited = helpers_fingerprint(project)
+    with (project / "helpers" / "exercises" / "core.py").open("a") as f:  # checkers run in chapters too
+        f.write("\n# an edit\n")
+    assert helpers_fingerprint(project) != edited
+    checkers = helpers_fingerprint(project)
+    for build_only in ("sphinx_ext.py", "editions.py", "build.py", "nbval_cache.py"):
+        with (project / "helpers" / build_only).open("a") as f:  # run by the build, never in a chapter
+            f.write("\n# an edit\n")
+    assert helpers_fingerprint(project) == checkers
     with pytest.raises(ProfileError, match="Unknown run profile 'fast'"):
         cache_path("fast", project)
 

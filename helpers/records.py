@@ -1,0 +1,45 @@
+"""Machine-readable records in a chapter's outputs, for the book's summary pages.
+
+``helpers.setup`` and ``check_conclusion`` print a line for the reader; in a
+notebook they also attach the same facts as JSON to the HTML of that output.
+The book's extension (``helpers.sphinx_ext``) collects these records from the
+executed chapters to build "Results at a glance" and "About this build", so
+those pages show what the chapters really did in this build, never typed-in
+numbers.
+
+Used first in: every chapter (through ``setup``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+_PATTERN = re.compile(r'data-course-(run|check)="([^"]*)"')
+
+
+def show(kind: str, data: dict[str, Any], text: str, body_html: str) -> None:
+    """Show ``text`` to the reader; in IPython, with ``data`` attached to its HTML form."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # plain Python: the text is all there is
+        print(text)
+        return
+    if get_ipython() is None:
+        print(text)
+        return
+    display({"text/plain": text, "text/html": markup(kind, data, body_html)}, raw=True)
+
+
+def markup(kind: str, data: dict[str, Any], body_html: str) -> str:
+    """``body_html`` in a ``div`` that carries ``data`` as JSON."""
+    attribute = html.escape(json.dumps(data, sort_keys=True), quote=True)
+    return f'<div class="course-record course-{kind}" data-course-{kind}="{attribute}">{body_html}</div>'
+
+
+def parse(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """The ``(kind, data)`` records in a piece of HTML, in order."""
+    return [(kind, json.loads(html.unescape(value))) for kind, value in _PATTERN.findall(text)]
