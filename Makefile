@@ -9,6 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PROFILE ?= full
+JOBS ?= 2
 
 # The offline datasets: ../shared/datasets when it is there, unless set already.
 ifeq ($(origin COURSE_DATA_DIR), undefined)
@@ -29,8 +30,11 @@ $(STAMP): requirements.txt pyproject.toml
 
 env: $(STAMP)
 
+# The chapters the cache lacks run first, JOBS at a time, each in its own kernel;
+# the book build then takes every chapter from the cache.
 book: $(STAMP)
 	@config="$$($(BIN)/python -m helpers.build config $(PROFILE))" && set -x && \
+	COURSE_PROGRESS=none $(BIN)/python -m helpers.build execute $(PROFILE) --jobs $(JOBS) && \
 	COURSE_PROFILE=$(PROFILE) COURSE_PROGRESS=none $(BIN)/jupyter-book build . --warningiserror --keep-going \
 		--config "$$config"
 	@echo "The site is in _build/html (open _build/html/index.html)."

@@ -230,6 +230,27 @@ class FillTables(SphinxPostTransform):
                 node.replace_self(build_table(self.env, self.env.docname))
 
 
+def drop_repeated_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """Keep each script once per page.
+
+    sphinx-thebe adds its inline configuration (``const THEBE_JS_URL = ...``)
+    twice under Jupyter Book 1.0, and the second copy is a JavaScript
+    SyntaxError on every page (found by tests/test_site.py).
+    """
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for script in scripts:
+        attributes = getattr(script, "attributes", {}) or {}
+        filename = getattr(script, "filename", script) or ""  # an inline script's is None or ""
+        key = (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(course_table)
     app.add_directive("course-results", ResultsDirective)
@@ -239,4 +260,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)
     app.connect("env-updated", pages_to_rewrite)
+    app.connect("html-page-context", drop_repeated_scripts, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}

@@ -76,3 +76,37 @@ def test_stored_notebook_is_found_by_its_code_and_carries_its_time(project):
         cache.match_cache_notebook(changed)
     with pytest.raises(KeyError):
         get_cache(str(cache_path("full", project))).match_cache_notebook(nbformat.read(path, 4))
+
+
+def _tiny_book(root: Path, cells: dict[str, str]) -> None:
+    """A book of one-cell notebooks, with the project's helpers beside it."""
+    (root / "chapters").mkdir(exist_ok=True)
+    for name, code in cells.items():
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, root / "chapters" / f"{name}.ipynb")
+    toc = {"format": "jb-book", "root": "intro",
+           "parts": [{"caption": "c", "chapters": [{"file": f"chapters/{name}"} for name in cells]}]}
+    (root / "_toc.yml").write_text(yaml.safe_dump(toc))
+
+
+def test_execute_chapters_runs_what_the_cache_lacks_in_parallel_and_caches_it(project):
+    from helpers.build import ChapterFailed, execute_chapters
+
+    _tiny_book(project, {"a": "import os\nprint(os.environ['COURSE_PROFILE'])", "b": "print(6 * 7)"})
+    lines: list[str] = []
+    done = execute_chapters("quick", jobs=2, root=project, log=lines.append)
+    assert sorted(done) == ["chapters/a.ipynb", "chapters/b.ipynb"] and all(s > 0 for s in done.values())
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(cache_path("quick", project)))
+    stored = {Path(record.uri).name for record in cache.list_cache_records()}
+    assert stored == {"a.ipynb", "b.ipynb"}
+    outputs = cache.get_cache_bundle(next(r.pk for r in cache.list_cache_records() if r.uri.endswith("a.ipynb")))
+    assert outputs.nb.cells[0].outputs[0]["text"].strip() == "quick"  # the kernel ran with the profile asked for
+    assert execute_chapters("quick", jobs=2, root=project, log=lines.append) == {}  # all cached now
+    _tiny_book(project, {"c": "raise ValueError('conclusion not supported')"})
+    with pytest.raises(ChapterFailed, match="chapters/c.ipynb failed"):
+        execute_chapters("quick", jobs=1, root=project, log=lines.append)
+    with pytest.raises(ValueError, match="jobs must be 1 or more"):
+        execute_chapters("quick", jobs=0, root=project)
