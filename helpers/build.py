@@ -25,6 +25,7 @@ import argparse
 import copy
 import hashlib
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -148,7 +149,9 @@ def execute_chapters(profile: str, jobs: int = 2, root: Path = ROOT, timeout: in
                                 resources={"metadata": {"path": str(path.parent)}})
         start = time.perf_counter()
         try:
-            client.execute()
+            # The kernel process's own stderr (ipykernel's start-up notices) stays out of
+            # the build log; what the cells print still arrives with their outputs.
+            client.execute(stderr=subprocess.DEVNULL)
         except CellExecutionError as error:
             raise ChapterFailed(f"{path.relative_to(root)} failed:\n{str(error)[-3000:]}") from None
         seconds = time.perf_counter() - start
