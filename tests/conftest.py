@@ -34,8 +34,19 @@ def data_folder() -> Path:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """The whole book built with the quick profile into a temporary folder (once per test session)."""
+    """The whole book built with the quick profile into a temporary folder (once per test session).
+
+    With ``COURSE_SITE`` set to a built site (e.g. ``_build/html`` after ``make book``),
+    the tests look at that site instead, as an instructor would before publishing it.
+    """
     from helpers.build import write_config
+
+    if os.environ.get("COURSE_SITE"):
+        site = Path(os.environ["COURSE_SITE"]).resolve()
+        if not (site / "index.html").is_file():
+            pytest.fail(f"COURSE_SITE={site} holds no built site (no index.html); run `make book` first.")
+        yield site
+        return
 
     out = tmp_path_factory.mktemp("book")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")

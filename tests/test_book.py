@@ -24,19 +24,27 @@ def _row_of(table, page: str):
     return None
 
 
+def _table_rows(built_site: Path, html_name: str, table_class: str):
+    """The page's soup, and ``(page, cell texts)`` for every chapter's row of one of its tables."""
+    soup = BeautifulSoup((built_site / html_name).read_text(), "html.parser")
+    table = soup.select_one(f"table.{table_class}")
+    assert table is not None, f"{html_name}: the table {table_class} is missing"
+    rows = []
+    for page in chapter_pages():
+        row = _row_of(table, page)
+        assert row is not None, f"{page} is missing from {html_name}"
+        rows.append((page, [td.get_text(" ", strip=True) for td in row.select("td")]))
+    return soup, rows
+
+
 def test_build_page_shows_profile_time_status_and_versions(built_site):
     import keras
     import numpy
     import platform
     import tensorflow
 
-    soup = BeautifulSoup((built_site / "execution.html").read_text(), "html.parser")
-    table = soup.select_one("table.course-build-table")
-    assert table is not None, "the table of this build's chapter runs is missing"
-    for page in chapter_pages():
-        row = _row_of(table, page)
-        assert row is not None, f"{page} is missing from the build page"
-        cells = [td.get_text(" ", strip=True) for td in row.select("td")]
+    soup, rows = _table_rows(built_site, "execution.html", "course-build-table")
+    for page, cells in rows:
         assert cells[1] == "quick" and cells[2] == "0", cells  # profile and seed, as the chapter recorded them
         assert re.fullmatch(r"\d+", cells[3]), f"{page}: no run time: {cells}"
         assert "✅" in cells[4], f"{page} did not execute cleanly: {cells}"
@@ -49,15 +57,10 @@ def test_build_page_shows_profile_time_status_and_versions(built_site):
 
 
 def test_results_page_has_every_chapter_with_its_checked_conclusions(built_site):
-    soup = BeautifulSoup((built_site / "results.html").read_text(), "html.parser")
-    table = soup.select_one("table.course-results-table")
-    assert table is not None, "the results-at-a-glance table is missing"
-    for page in chapter_pages():
-        row = _row_of(table, page)
-        assert row is not None, f"{page} is missing from the results at a glance"
+    _, rows = _table_rows(built_site, "results.html", "course-results-table")
+    for page, cells in rows:
         chapter = BeautifulSoup((built_site / f"{page}.html").read_text(), "html.parser")
         checks = chapter.select(".course-check")
-        cells = [td.get_text(" ", strip=True) for td in row.select("td")]
         assert cells[1].endswith("?"), f"{page}: no question: {cells[1]!r}"
         assert cells[3] == f"✔ {len(checks)} of {len(checks)}" and checks, f"{page}: {cells[3]} vs {len(checks)} checks"
         for check in checks:  # each claim and its evidence, as the chapter printed them
