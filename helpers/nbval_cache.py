@@ -43,6 +43,22 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("COURSE_PROGRESS", "none")
 
 
+def _as_jupyter_shows(source: str, outputs: list[Any]) -> list[Any]:
+    """The outputs Jupyter would keep for this cell.
+
+    nbval runs cells with ``store_history=False``, so IPython cannot see that
+    a cell ends in ``;`` and returns its value anyway: a chapter's
+    ``learning_curves(...);`` would show its figure twice in the book.
+    """
+    from IPython.core.displayhook import DisplayHook
+
+    try:
+        quiet = DisplayHook.semicolon_at_end_of_expression(source)
+    except Exception:  # source IPython's tokenizer cannot read (magics): keep everything
+        quiet = False
+    return [o for o in outputs if not (quiet and o.get("output_type") == "execute_result")]
+
+
 def _is_nbval_cell(item: pytest.Item) -> bool:
     return type(item).__name__ == "IPyNbCell" and hasattr(item.parent, "nb") and not hasattr(item, "course_extra")
 
@@ -123,7 +139,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     run["count"] += 1
     cell = run["nb"].cells[index]
     cell.execution_count = run["count"]
-    cell.outputs = list(getattr(item, "test_outputs", None) or [])
+    cell.outputs = _as_jupyter_shows(cell.source, list(getattr(item, "test_outputs", None) or []))
     run["pending"].discard(index)
     if not run["pending"] and not run["failed"]:
         profile = os.environ.get("COURSE_PROFILE", "full")

@@ -98,8 +98,11 @@ def test_chapter_page_has_figures_and_no_errors(built_site, page):
     html_file = built_site / f"{page}.html"
     assert html_file.is_file(), f"{page}.html was not built"
     soup = BeautifulSoup(html_file.read_text(), "html.parser")
-    images = [img["src"] for img in soup.select("main img")]
+    images = [img["src"] for img in soup.select("main .cell_output img")]
     assert images, f"{page}: no figure on the page"
+    for cell in soup.select("main div.cell"):
+        shown = [img["src"] for img in cell.select(".cell_output img")]
+        assert len(shown) == len(set(shown)), f"{page}: a cell shows the same figure twice: {shown}"
     for src in images:
         assert (html_file.parent / src).is_file(), f"{page}: image {src} is missing"
     text = soup.get_text()
