@@ -96,11 +96,15 @@ def store_executed(notebook: nbformat.NotebookNode, path: Path, seconds: float, 
     )
 
 
+def toc_files(root: Path = ROOT) -> list[str]:
+    """Every page of ``_toc.yml`` (the root page first), in book order, without suffix."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    return [toc["root"]] + [entry["file"] for part in toc.get("parts", []) for entry in part.get("chapters", [])]
+
+
 def toc_notebooks(root: Path = ROOT) -> list[Path]:
     """The notebooks in ``_toc.yml``, in book order."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    files = [entry["file"] for part in toc.get("parts", []) for entry in part.get("chapters", [])]
-    return [root / f"{name}.ipynb" for name in files if (root / f"{name}.ipynb").is_file()]
+    return [root / f"{name}.ipynb" for name in toc_files(root) if (root / f"{name}.ipynb").is_file()]
 
 
 class ChapterFailed(RuntimeError):

@@ -6,15 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
+
+from helpers.build import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def chapter_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [entry["file"] for part in toc["parts"] for entry in part["chapters"] if entry["file"].startswith("chapters/")]
+    return [page for page in toc_files() if page.startswith("chapters/")]
 
 
 def _row_of(table, page: str):

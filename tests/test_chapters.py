@@ -6,15 +6,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
+
+from helpers.build import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
-
-
-def toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
 
 
 def test_every_chapter_is_in_the_toc_and_back():

@@ -22,8 +22,9 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
+
+from helpers.build import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -32,11 +33,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 EXTERNAL_FAILURE_MARKERS = ("net::ERR_NAME_NOT_RESOLVED", "net::ERR_INTERNET_DISCONNECTED",
                             "net::ERR_CONNECTION_REFUSED", "net::ERR_TIMED_OUT", "net::ERR_PROXY_CONNECTION_FAILED",
                             "net::ERR_ADDRESS_UNREACHABLE", "net::ERR_NETWORK_ACCESS_DENIED")
-
-
-def toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"]] + [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
 
 
 def _chromium() -> tuple[str, str]:
@@ -114,8 +110,8 @@ def test_every_page_loads_cleanly_in_chromium(built_site, served_site, browser):
     counted = {"pages": 0, "images": 0, "internal_links": 0, "anchors": 0, "resources": 0,
                "external_resources_unreachable_offline": 0}
     anchors: dict[str, set[str]] = {}
-    chapters = [p for p in toc_pages() if p.startswith("chapters/")]
-    for page in toc_pages():
+    chapters = [p for p in toc_files() if p.startswith("chapters/")]
+    for page in toc_files():
         url = urljoin(base, page + ".html")
         start = len(requests)
         browser.get(url)
@@ -163,14 +159,14 @@ def test_every_page_loads_cleanly_in_chromium(built_site, served_site, browser):
                 counted["anchors"] += 1
                 if unquote(parts.fragment) not in _ids(built_site, target, anchors):
                     problems.append(f"{page}: link to a missing anchor {target}#{parts.fragment}")
-        if page == toc_pages()[0]:
+        if page == toc_files()[0]:
             browser.save_screenshot(str(ARTIFACTS / "landing.png"))
         if page == chapters[0]:
             browser.save_screenshot(str(ARTIFACTS / "chapter.png"))
-    report = dict(counted, problems=problems, pages_visited=toc_pages())
+    report = dict(counted, problems=problems, pages_visited=toc_files())
     (ARTIFACTS / "browser-report.json").write_text(json.dumps(report, indent=2))
     print("browser test:", json.dumps(counted))
-    assert counted["pages"] == len(toc_pages()) and counted["images"] > 0 and counted["internal_links"] > 0
+    assert counted["pages"] == len(toc_files()) and counted["images"] > 0 and counted["internal_links"] > 0
     assert not problems, "\n".join(problems[:40])
     for shot in ("landing.png", "chapter.png"):
         assert (ARTIFACTS / shot).stat().st_size > 10_000, f"{shot} looks empty"
