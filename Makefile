@@ -33,8 +33,8 @@ env: $(STAMP)
 # The chapters the cache lacks run first, JOBS at a time, each in its own kernel;
 # the book build then takes every chapter from the cache.
 book: $(STAMP)
-	@config="$$($(BIN)/python -m helpers.build config $(PROFILE))" && set -x && \
-	COURSE_PROGRESS=none $(BIN)/python -m helpers.build execute $(PROFILE) --jobs $(JOBS) && \
+	@config="$$($(BIN)/python -m coursebook.build config $(PROFILE))" && set -x && \
+	COURSE_PROGRESS=none $(BIN)/python -m coursebook.build execute $(PROFILE) --jobs $(JOBS) && \
 	COURSE_PROFILE=$(PROFILE) COURSE_PROGRESS=none $(BIN)/jupyter-book build . --warningiserror --keep-going \
 		--config "$$config"
 	@echo "The site is in _build/html (open _build/html/index.html)."
@@ -48,7 +48,7 @@ test: $(STAMP)
 # The student edition of every chapter (solutions removed) in student/chapters,
 # which the Colab buttons open; run after editing a chapter or the repository address.
 student: $(STAMP)
-	$(BIN)/python -m helpers.editions student
+	$(BIN)/python -m coursebook.editions student
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/training_speed.py --repeats 1 --markdown benchmarks/results.md

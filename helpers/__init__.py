@@ -3,85 +3,50 @@
 Every chapter starts with::
 
     import helpers
+    from helpers import check_conclusion, dense_network, load_mnist, train
+
     profile = helpers.setup(seed=0)
+
+The names below load their module on first use, so ``import helpers`` alone
+starts no deep-learning backend; the first name that needs Keras imports it
+quietly (``helpers._backend``).  Import ``helpers`` before ``keras`` in a
+notebook, as the chapters do, and TensorFlow's start-up lines stay out of it.
 """
 
-import os as _os
-import sys as _sys
+from __future__ import annotations
 
-# Keep TensorFlow's C++ start-up chatter out of the book; must precede its import.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import importlib
+from typing import Any
 
+# Each public name and the module that defines it.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "conclusions": ("Check", "ConclusionNotSupported", "check_conclusion", "checks_table"),
+    "data": (
+        "Dataset", "DatasetFileError", "DatasetNotFoundError", "decode", "imdb_arrays", "load_imdb",
+        "load_mnist", "load_reuters", "mnist_arrays", "multi_hot", "one_hot", "reuters_arrays", "word_index",
+    ),
+    "models": ("FAST_COMPILE", "dense_layers", "dense_network", "hidden_layers"),
+    "plots": ("colors_for", "digit_grid", "kernel_weights", "learning_curves", "weight_histograms"),
+    "protocol": ("CRITERIA", "ProtocolResult", "best_epoch", "select_and_retrain"),
+    "profiles": ("Profile", "ProfileError", "get_profile"),
+    "runtime": ("current_seed", "setup"),
+    "session": ("SESSION",),
+    "summaries": ("evaluation_table", "run_summary"),
+    "training": ("Sweep", "TrainingRun", "sweep", "train"),
+}
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 
-def _import_tensorflow_quietly() -> None:
-    """Import TensorFlow with the process's stderr closed for the moment.
-
-    Jupyter kernels forward the C++ stderr into the notebook, and TensorFlow
-    prints its oneDNN notice there before any log level applies.  Python
-    errors still surface: they are raised as exceptions, not printed.
-    """
-    if "tensorflow" in _sys.modules:
-        return
-    try:
-        _sys.stderr.flush()
-        saved = _os.dup(2)
-    except (OSError, ValueError):  # no real stderr (some embedded interpreters)
-        import tensorflow  # noqa: F401
-        return
-    devnull = _os.open(_os.devnull, _os.O_WRONLY)
-    _os.dup2(devnull, 2)
-    try:
-        import tensorflow  # noqa: F401
-    finally:
-        _os.dup2(saved, 2)
-        _os.close(saved)
-        _os.close(devnull)
+__all__ = sorted(_EXPORTS)
 
 
-_import_tensorflow_quietly()
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
 
-def _quiet_tensorflow_logger() -> None:
-    """Silence TensorFlow's Python-side warnings (e.g. "triggered tf.function
-    retracing", which fires when a chapter builds many models in a row and is
-    expected there); errors still show."""
-    import logging
-
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-
-
-_quiet_tensorflow_logger()
-
-from .conclusions import Check, ConclusionNotSupported, check_conclusion, checks_table  # noqa: E402
-from .data import (  # noqa: E402
-    Dataset,
-    DatasetNotFoundError,
-    decode,
-    imdb_arrays,
-    load_imdb,
-    load_mnist,
-    load_reuters,
-    mnist_arrays,
-    multi_hot,
-    one_hot,
-    reuters_arrays,
-    word_index,
-)
-from .models import FAST_COMPILE, dense_network, hidden_layers  # noqa: E402
-from .plots import colors_for, digit_grid, kernel_weights, learning_curves, weight_histograms  # noqa: E402
-from .protocol import CRITERIA, ProtocolResult, best_epoch, select_and_retrain  # noqa: E402
-from .profiles import Profile, ProfileError, get_profile  # noqa: E402
-from .runtime import current_seed, setup  # noqa: E402
-from .summaries import evaluation_table, run_summary  # noqa: E402
-from .training import Sweep, TrainingRun, sweep, train  # noqa: E402
-
-__all__ = [
-    "Check", "ConclusionNotSupported", "check_conclusion", "checks_table",
-    "Dataset", "DatasetNotFoundError", "decode", "imdb_arrays", "load_imdb", "load_mnist",
-    "load_reuters", "mnist_arrays", "multi_hot", "one_hot", "reuters_arrays", "word_index",
-    "FAST_COMPILE", "dense_network", "hidden_layers",
-    "colors_for", "digit_grid", "kernel_weights", "learning_curves", "weight_histograms",
-    "Profile", "ProfileError", "get_profile", "current_seed", "setup", "evaluation_table", "run_summary",
-    "Sweep", "TrainingRun", "sweep", "train",
-    "CRITERIA", "ProtocolResult", "best_epoch", "select_and_retrain",
-]
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

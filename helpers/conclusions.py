@@ -11,7 +11,7 @@ supports it::
 
 A claim the run does not support raises ``ConclusionNotSupported``, which
 fails the notebook under nbval and fails the book build.  Every check is
-also kept in ``CHECKS`` for the chapter's summary.
+also kept in ``helpers.SESSION.checks`` for the chapter's summary.
 
 Used first in: "Depth versus sample size".
 """
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import records
+from .session import SESSION
 
 
 class ConclusionNotSupported(AssertionError):
@@ -35,9 +36,6 @@ class Check:
     claim: str
     passed: bool
     evidence: str
-
-
-CHECKS: list[Check] = []
 
 
 def check_conclusion(claim: str, *, passed: bool, evidence: str) -> Check:
@@ -52,7 +50,7 @@ def check_conclusion(claim: str, *, passed: bool, evidence: str) -> Check:
         ConclusionNotSupported: when ``passed`` is false.
     """
     result = Check(claim, bool(passed), evidence)
-    CHECKS.append(result)
+    SESSION.checks.append(result)
     symbol = "✔" if result.passed else "✘"
     records.show(
         "check", {"claim": claim, "passed": result.passed, "evidence": evidence},
@@ -71,4 +69,4 @@ def check_conclusion(claim: str, *, passed: bool, evidence: str) -> Check:
 
 def checks_table() -> pd.DataFrame:
     """The checks made so far in this session, one row each."""
-    return pd.DataFrame([c.__dict__ for c in CHECKS], columns=["claim", "passed", "evidence"])
+    return pd.DataFrame([c.__dict__ for c in SESSION.checks], columns=["claim", "passed", "evidence"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Sequence
 
-import keras
+from ._backend import keras
 
 # Compile options used for every model of the course.  Running 50 batches per
 # call into TensorFlow gives bit-identical histories to plain ``model.fit`` and

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-import keras
 import pandas as pd
+
+from ._backend import keras
 from matplotlib.figure import Figure
 
 from .data import Dataset

@@ -8,18 +8,14 @@ from __future__ import annotations
 import html
 import os
 
-import keras
-import tensorflow as tf
-
 from . import records
+from ._backend import keras
 from .plots import use_course_style
 from .profiles import Profile, get_profile
+from .session import SESSION
 
 PROGRESS_VARIABLE = "COURSE_PROGRESS"
 PROGRESS_MODES = ("bar", "none")
-
-_state: dict[str, int] = {"seed": 0}
-
 
 def setup(seed: int = 0, profile: str | None = None) -> Profile:
     """Seed every random generator, make TensorFlow deterministic, pick the profile.
@@ -38,9 +34,11 @@ def setup(seed: int = 0, profile: str | None = None) -> Profile:
         raise ValueError(f"seed must be a whole number >= 0, not {seed!r}.")
     chosen = get_profile(profile)
     progress_mode()  # fail early on a misspelt COURSE_PROGRESS
-    _state["seed"] = seed
+    SESSION.seed = seed
     keras.utils.set_random_seed(seed)
-    if tf.config.list_physical_devices("GPU"):
+    if keras.backend.backend() == "tensorflow" and _accelerator() == "GPU":
+        import tensorflow as tf
+
         # GPU kernels may add in varying order; on the CPU, seeded runs are
         # already bit-identical (tests/test_training.py checks it), and this
         # switch would make Keras refuse XLA.
@@ -48,9 +46,43 @@ def setup(seed: int = 0, profile: str | None = None) -> Profile:
     use_course_style()
     info = run_info(chosen.name, seed)
     text = (f"Profile '{chosen.name}' ({chosen.description}); seed {seed}. "
-            f"Python {info['python']}, TensorFlow {info['tensorflow']}, Keras {info['keras']}, NumPy {info['numpy']}.")
+            f"Python {info['python']}, Keras {info['keras']} on {backend_label(info)}, NumPy {info['numpy']}.")
     records.show("run", info, text, f"<p class=\"course-run-line\">{html.escape(text)}</p>")
     return chosen
+
+
+def _accelerator() -> str:
+    """``"GPU"`` when the Keras backend computes on one, else ``"CPU"``."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+    if backend == "jax":
+        import jax
+
+        return "GPU" if jax.default_backend() == "gpu" else "CPU"
+    return "CPU"
+
+
+def _version(distribution: str) -> str:
+    from importlib import metadata
+
+    for name in (distribution, f"{distribution}-cpu"):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return "not installed"
+
+
+BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch", "numpy": "NumPy"}
+
+
+def backend_label(info: dict[str, str | int]) -> str:
+    """The backend and its version in words, e.g. ``"TensorFlow 2.21.0"``."""
+    backend = str(info["backend"])
+    return f"{BACKEND_NAMES.get(backend, backend)} {info.get(backend, '')}".strip()
 
 
 def run_info(profile: str, seed: int) -> dict[str, str | int]:
@@ -61,14 +93,14 @@ def run_info(profile: str, seed: int) -> dict[str, str | int]:
 
     return {
         "profile": profile, "seed": seed, "python": platform.python_version(),
-        "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__,
-        "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
+        "backend": keras.backend.backend(), "tensorflow": _version("tensorflow"), "jax": _version("jax"),
+        "keras": keras.__version__, "numpy": np.__version__, "device": _accelerator(),
     }
 
 
 def current_seed() -> int:
     """The seed given to the last ``setup`` call (0 before any)."""
-    return _state["seed"]
+    return SESSION.seed
 
 
 def progress_mode() -> str:

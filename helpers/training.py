@@ -16,16 +16,15 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-import keras
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from ._backend import keras
 from .data import XY, Dataset
 from .models import AUTO_JIT_ATTRIBUTE
 from .runtime import current_seed, progress_mode
-
-_active_bar: list[Any] = []  # the bar of the sweep in progress, if any
+from .session import SESSION
 
 # XLA compiles a model's training step in about 3.5 s on the 2-core CPU, and
 # then runs each step up to twice as fast at small batches.  Below this many
@@ -133,8 +132,8 @@ def train(
         model.jit_compile = steps >= XLA_MIN_STEPS
     extra = list(callbacks or [])
     own_bar = None
-    if _active_bar:
-        extra.append(_EpochProgress(_active_bar[-1], advance=False))
+    if SESSION.bars:
+        extra.append(_EpochProgress(SESSION.bars[-1], advance=False))
     elif progress_mode() == "bar":
         own_bar = tqdm(total=int(epochs), desc=model.name, unit="epoch", leave=False)
         extra.append(_EpochProgress(own_bar, advance=True))
@@ -224,7 +223,7 @@ def sweep(
     result = Sweep(pd.DataFrame())
     started = time.perf_counter()
     bar = tqdm(total=len(configs), unit="model", disable=progress_mode() == "none")
-    _active_bar.append(bar)
+    SESSION.bars.append(bar)
     try:
         for name, params in configs.items():
             bar.set_description(str(name))
@@ -251,7 +250,7 @@ def sweep(
             stacklevel=2,
         )
     finally:
-        _active_bar.pop()
+        SESSION.bars.pop()
         bar.close()
     result.history = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     epochs = len(result.history)

@@ -39,7 +39,7 @@ def built_site(tmp_path_factory) -> Path:
     With ``COURSE_SITE`` set to a built site (e.g. ``_build/html`` after ``make book``),
     the tests look at that site instead, as an instructor would before publishing it.
     """
-    from helpers.build import write_config
+    from coursebook.build import write_config
 
     if os.environ.get("COURSE_SITE"):
         site = Path(os.environ["COURSE_SITE"]).resolve()

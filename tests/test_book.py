@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from helpers.build import toc_files
+from coursebook.build import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,7 +69,7 @@ def test_results_page_has_every_chapter_with_its_checked_conclusions(built_site)
 
 
 def test_chapter_pages_have_colab_download_and_folded_checked_exercises(built_site):
-    from helpers.editions import repository_url
+    from coursebook.editions import repository_url
 
     slug = repository_url().removeprefix("https://github.com/")
     for page in chapter_pages():
@@ -115,7 +115,7 @@ def test_chapter_page_has_figures_and_no_errors(built_site, page):
 
 def test_chapters_nbval_ran_were_not_trained_again(built_site):
     """make test runs nbval first; the book build must reuse those runs."""
-    from helpers.nbval_cache import STORED
+    from coursebook.nbval_plugin import STORED
 
     if not STORED:
         pytest.skip("no chapter ran under nbval in this session (run the whole suite to check reuse)")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -10,7 +12,7 @@ import pytest
 import yaml
 
 from helpers import ProfileError
-from helpers.build import cache_path, helpers_fingerprint, store_executed, write_config
+from coursebook.build import cache_path, helpers_fingerprint, store_executed, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,10 +38,12 @@ def test_each_profile_and_helpers_version_gets_its_own_cache(project):
         f.write("\n# an edit\n")
     assert helpers_fingerprint(project) != edited
     checkers = helpers_fingerprint(project)
-    for build_only in ("sphinx_ext.py", "editions.py", "build.py", "nbval_cache.py"):
-        with (project / "helpers" / build_only).open("a") as f:  # run by the build, never in a chapter
-            f.write("\n# an edit\n")
-    assert helpers_fingerprint(project) == checkers
+    (project / "helpers" / "notes.txt").write_text("any file in helpers/ counts, not only .py")
+    assert helpers_fingerprint(project) != checkers
+    counted = helpers_fingerprint(project)
+    (project / "helpers" / "__pycache__").mkdir(exist_ok=True)  # byte-code is not contents
+    (project / "helpers" / "__pycache__" / "training.cpython-311.pyc").write_bytes(b"\0")
+    assert helpers_fingerprint(project) == counted
     with pytest.raises(ProfileError, match="Unknown run profile 'fast'"):
         cache_path("fast", project)
 
@@ -51,7 +55,11 @@ def test_written_config_switches_to_the_profile_cache_and_keeps_the_rest(project
     assert config["execute"]["execute_notebooks"] == "cache"
     assert config["execute"]["cache"] == str(cache_path("full", project))
     assert config["execute"]["timeout"] == original["execute"]["timeout"]
-    assert config["sphinx"] == original["sphinx"] and config["title"] == original["title"]
+    assert config["sphinx"]["config"] == original["sphinx"]["config"] and config["title"] == original["title"]
+    # the extension's folder, relative to _config.yml there, is absolute in the written copy in _build/
+    assert config["sphinx"]["local_extensions"] == {
+        name: str((project / folder).resolve()) for name, folder in original["sphinx"]["local_extensions"].items()
+    }
 
 
 def test_stored_notebook_is_found_by_its_code_and_carries_its_time(project):
@@ -91,7 +99,7 @@ def _tiny_book(root: Path, cells: dict[str, str]) -> None:
 
 
 def test_execute_chapters_runs_what_the_cache_lacks_in_parallel_and_caches_it(project):
-    from helpers.build import ChapterFailed, execute_chapters
+    from coursebook.build import ChapterFailed, execute_chapters
 
     _tiny_book(project, {"a": "import os\nprint(os.environ['COURSE_PROFILE'])", "b": "print(6 * 7)"})
     lines: list[str] = []
@@ -110,3 +118,26 @@ def test_execute_chapters_runs_what_the_cache_lacks_in_parallel_and_caches_it(pr
         execute_chapters("quick", jobs=1, root=project, log=lines.append)
     with pytest.raises(ValueError, match="jobs must be 1 or more"):
         execute_chapters("quick", jobs=0, root=project)
+
+
+def test_the_book_tooling_starts_no_deep_learning_backend():
+    """`python -m coursebook.build config` and friends only write files: no TensorFlow, Keras or JAX."""
+    code = (
+        "import sys\n"
+        "import coursebook.build, coursebook.editions, coursebook.nbval_plugin, coursebook.sphinx_ext\n"
+        "from coursebook.build import write_config\n"
+        "write_config('quick')\n"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'jax') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_helpers_holds_no_build_module():
+    """helpers/ is what a chapter imports; the tooling lives in coursebook/."""
+    modules = {path.stem for path in (ROOT / "helpers").rglob("*.py")}
+    assert not modules & {"build", "nbval_cache", "nbval_plugin", "sphinx_ext", "editions"}
+    for path in (ROOT / "helpers").rglob("*.py"):
+        text = path.read_text()
+        assert "coursebook" not in text.replace("``coursebook``", ""), f"{path} reaches into the book tooling"

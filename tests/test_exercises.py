@@ -5,7 +5,7 @@ install cell does nothing outside Colab and installs ``helpers`` inside it.
 
 The checks of the official solutions against each chapter's real results, and
 the student edition's exercise cells run in the chapter's kernel, are nbval
-items added by ``helpers.nbval_cache``.
+items added by ``coursebook.nbval_plugin``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from exercise_cases import BASE, CASES
-from helpers import editions
+from coursebook import editions
 from helpers.exercises import CORRECT, INCORRECT, UNSOLVED, Exercise, Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,7 +148,7 @@ def test_a_solution_cell_without_markers_is_a_clear_error():
 
 
 def test_editions_command_line(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "helpers.editions", "student", "--out", str(tmp_path)],
+    result = subprocess.run([sys.executable, "-m", "coursebook.editions", "student", "--out", str(tmp_path)],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "chapters").glob("*.ipynb"))) == len(CHAPTERS)

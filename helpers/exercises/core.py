@@ -21,6 +21,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from ..session import SESSION
+
 CORRECT, INCORRECT, UNSOLVED = "correct", "incorrect", "unsolved"
 _SYMBOL = {CORRECT: "✔", INCORRECT: "✘", UNSOLVED: "…"}
 _COLOUR = {CORRECT: "#1b7f3b", INCORRECT: "#b42318", UNSOLVED: "#6b7280"}
@@ -60,9 +62,6 @@ class Verdict:
         )
 
 
-VERDICTS: list[Verdict] = []  # every verdict given in this session, in order
-
-
 def _is_placeholder(answer: Any) -> bool:
     if answer is ... or answer is None:
         return True
@@ -90,7 +89,7 @@ class Exercise:
     checker: Callable[[Any], str]
     hint_text: str
     solution_code: str
-    log: list[Verdict] = field(default_factory=lambda: VERDICTS, repr=False)
+    log: list[Verdict] = field(default_factory=lambda: SESSION.verdicts, repr=False)
 
     def check(self, answer: Any = ...) -> Verdict:
         """Check ``answer`` and say what is right or wrong about it."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import keras
+from .._backend import keras
 
 from .core import Wrong, _kind
 

@@ -30,9 +30,10 @@ from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from . import records
+from helpers import records
 
-VERSION_KEYS = (("python", "Python"), ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("numpy", "NumPy"))
+VERSION_KEYS = (("python", "Python"), ("keras", "Keras"), ("backend", "backend"), ("tensorflow", "TensorFlow"),
+                ("jax", "JAX"), ("numpy", "NumPy"))
 
 
 class course_table(nodes.General, nodes.Element):

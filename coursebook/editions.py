@@ -18,9 +18,7 @@ from the repository address in ``_config.yml``.
 
 One command writes every student edition (``make student``)::
 
-    python -m helpers.editions student
-
-Used first in: "A first network".
+    python -m coursebook.editions student
 """
 
 from __future__ import annotations
@@ -32,12 +30,13 @@ from pathlib import Path
 
 import nbformat
 
+from . import ROOT
+
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 SETUP_TAG, SOLUTION_TAG, CHECK_TAG, INSTALL_TAG = "exercise-setup", "solution", "exercise-check", "colab-install"
 ANSWER_TAG = "answer"  # what a solution cell is tagged in the student edition
 BOOK_ONLY_TAGS = {"hide-input", "remove-cell"}
 PACKAGE = "dense-course-helpers"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class EditionError(ValueError):
@@ -137,7 +136,7 @@ def write_student_editions(chapters: Path = ROOT / "chapters", out: Path = ROOT 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.editions", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m coursebook.editions", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["student"], help="write the student edition of every chapter")
     parser.add_argument("--out", type=Path, default=ROOT / "student", help="folder to write to (default: student/)")
     args = parser.parse_args(argv)

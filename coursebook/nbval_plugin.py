@@ -3,7 +3,7 @@
 nbval runs every cell of a chapter and checks it; this plugin collects the
 outputs it received and, once every cell of the chapter has passed, stores
 the executed chapter in the execution cache of the current profile (see
-``helpers.build``).  The book build that follows in the same ``make test``
+``coursebook.build``).  The book build that follows in the same ``make test``
 then shows those outputs instead of training the chapter's models again.
 A chapter with a failing cell is not stored.
 
@@ -15,7 +15,7 @@ exercise cells (placeholders instead of solutions), whose checks must all say
 same in both editions (tests/test_exercises.py checks), so together this runs
 the student edition from top to bottom without training a model twice.
 
-Enabled in ``pyproject.toml`` with ``-p helpers.nbval_cache``.
+Enabled in ``pyproject.toml`` with ``-p coursebook.nbval_plugin``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from .profiles import PROFILES
+from helpers.profiles import PROFILES
 
 _runs: dict[Path, dict[str, Any]] = {}
 STORED: list[Path] = []  # chapters stored in this pytest session, in order
@@ -67,8 +67,8 @@ def _verdicts_cell(count: int, status: str, what: str) -> Any:
     import nbformat
 
     return nbformat.v4.new_code_cell(
-        "from helpers.exercises import VERDICTS as _verdicts\n"
-        f"_last = _verdicts[-{count}:]\n"
+        "from helpers.session import SESSION as _session\n"
+        f"_last = _session.verdicts[-{count}:]\n"
         f"assert len(_last) == {count} and all(v.status == {status!r} for v in _last), "
         f"{what + ': '!r} + '; '.join(map(str, _last))"
     )

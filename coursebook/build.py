@@ -16,7 +16,8 @@ for real.
 
 Command line (used by the Makefile)::
 
-    python -m helpers.build config quick   # writes a config; prints its path
+    python -m coursebook.build config quick    # writes a config; prints its path
+    python -m coursebook.build execute full --jobs 2
 """
 
 from __future__ import annotations
@@ -34,25 +35,25 @@ from typing import Callable
 import nbformat
 import yaml
 
-from .profiles import ProfileError, get_profile
+from helpers.profiles import ProfileError, get_profile
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-# Modules that build the book or the student edition but never run inside a
-# chapter: editing them cannot change a chapter's outputs.
-BUILD_ONLY = frozenset({"build.py", "nbval_cache.py", "sphinx_ext.py", "editions.py"})
+from . import ROOT
 
 
 def helpers_fingerprint(root: Path = ROOT) -> str:
-    """12 hex digits that change whenever a ``helpers`` module a chapter runs changes."""
+    """12 hex digits that change whenever anything in ``helpers/`` changes.
+
+    ``helpers`` holds only what the chapters run (the book's tooling lives in
+    ``coursebook``), so its whole contents decide a chapter's outputs; Python's
+    byte-code caches are not contents.
+    """
     digest = hashlib.sha256()
     package = root / "helpers"
-    for path in sorted(package.rglob("*.py")):
-        relative = path.relative_to(package).as_posix()
-        if relative in BUILD_ONLY:
+    for path in sorted(package.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
             continue
-        digest.update(relative.encode())
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -72,6 +73,10 @@ def write_config(profile: str, root: Path = ROOT) -> Path:
     execute = config.setdefault("execute", {})
     execute["execute_notebooks"] = "cache"
     execute["cache"] = str(cache_path(profile, root))
+    # Jupyter Book reads these folders relative to the config file, which now lives in _build/.
+    local = config.get("sphinx", {}).get("local_extensions") or {}
+    for extension, folder in local.items():
+        local[extension] = str((root / folder).resolve())
     out = root / "_build" / "config" / f"_config.{get_profile(profile).name}.yml"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
@@ -176,7 +181,7 @@ def execute_chapters(profile: str, jobs: int = 2, root: Path = ROOT, timeout: in
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m helpers.build", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m coursebook.build", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     config = sub.add_parser("config", help="write the book config for a profile and print its path")
     config.add_argument("profile", help="quick or full")
