@@ -2,6 +2,7 @@
 #   make book   executes every chapter (full profile) and writes the site to _build/html
 #   make test   runs the unit tests, every chapter under nbval and a book build (quick profile)
 #   make student  writes the student editions (solutions removed) to student/chapters
+#   make lint     ruff's lint and format checks (CI runs them before the tests)
 # Both create the virtual environment .venv from requirements.txt when it is missing.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -18,7 +19,7 @@ ifeq ($(origin COURSE_DATA_DIR), undefined)
   endif
 endif
 
-.PHONY: book quick-book test student benchmark env clean
+.PHONY: book quick-book test lint student benchmark env clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 10), "Python 3.10 or newer is needed (3.11 recommended): set PYTHON=..."'
@@ -44,6 +45,11 @@ quick-book:
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# ruff, configured in pyproject.toml: helpers, coursebook, tests, benchmarks and the chapters' code cells.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The student edition of every chapter (solutions removed) in student/chapters,
 # which the Colab buttons open; run after editing a chapter or the repository address.

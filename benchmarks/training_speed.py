@@ -11,18 +11,18 @@ large ``tf.matmul`` in the same run).
 
 from __future__ import annotations
 
+import helpers
+from helpers import dense_network, load_imdb, load_mnist, train
+
 import argparse
+import itertools
 import statistics
 import time
 from dataclasses import dataclass
 
 import keras
-import numpy as np
 import pandas as pd
 import tensorflow as tf
-
-import helpers
-from helpers import dense_network, load_imdb, load_mnist, train
 
 TOLERANCE = 0.01  # final validation accuracies of the two paths must agree this closely
 
@@ -58,7 +58,7 @@ def training_gflop(case: Case) -> float:
     """Multiply-adds of the dense layers: forward (2 flops each) and backward
     (4) per training example, forward only per validation example."""
     widths = [case.data.x_train.shape[1], *case.hidden, case.outputs]
-    macs = sum(a * b for a, b in zip(widths, widths[1:]))
+    macs = sum(a * b for a, b in itertools.pairwise(widths))
     n_val = len(case.data.validation[0])
     return case.epochs * macs * (6 * len(case.data.x_train) + 2 * n_val) / 1e9
 
@@ -74,8 +74,14 @@ def plain_fit(case: Case, seed: int) -> tuple[float, float]:
     )
     model.compile(optimizer=case.optimizer, loss=loss, metrics=["accuracy"])
     start = time.perf_counter()
-    history = model.fit(case.data.x_train, case.data.y_train, epochs=case.epochs, batch_size=case.batch_size,
-                        validation_data=case.data.validation, verbose=0)
+    history = model.fit(
+        case.data.x_train,
+        case.data.y_train,
+        epochs=case.epochs,
+        batch_size=case.batch_size,
+        validation_data=case.data.validation,
+        verbose=0,
+    )
     return time.perf_counter() - start, history.history["val_accuracy"][-1]
 
 
@@ -99,7 +105,10 @@ def main() -> None:
         Case("784-1000-10, batch 32, 60k images, 2 epochs", full, [1000], 10, 2, 32),
         Case("784-1000-10, batch 128, 60k images, 3 epochs", full, [1000], 10, 3, 128),
         Case("784-1000-10, batch 1024, 60k images, 5 epochs", full, [1000], 10, 5, 1024),
-        *[Case(f"depth {d} x 512, batch 128, n=1000, 18 epochs", small, [512] * d, 10, 18, 128) for d in (1, 3, 5, 7, 9)],
+        *[
+            Case(f"depth {d} x 512, batch 128, n=1000, 18 epochs", small, [512] * d, 10, 18, 128)
+            for d in (1, 3, 5, 7, 9)
+        ],
         Case("IMDB 10000-16-16-1, RMSprop, batch 512, 4 epochs", imdb, [16, 16], 1, 4, 512, "rmsprop"),
     ]
     reference = [matmul_gflops()]
@@ -116,21 +125,25 @@ def main() -> None:
         plain, fast = statistics.median(times["plain"]), statistics.median(times["helpers"])
         peak = statistics.median(reference)
         work = training_gflop(case)
-        rows.append({
-            "case": case.label,
-            "plain fit (s)": round(plain, 1),
-            "helpers (s)": round(fast, 1),
-            "speed-up": round(plain / fast, 2),
-            "val acc plain": round(accuracy["plain"], 4),
-            "val acc helpers": round(accuracy["helpers"], 4),
-            f"agree within {TOLERANCE}": abs(accuracy["plain"] - accuracy["helpers"]) <= TOLERANCE,
-            "share of matmul peak, plain": f"{work / plain / peak:.0%}",
-            "share of matmul peak, helpers": f"{work / fast / peak:.0%}",
-        })
+        rows.append(
+            {
+                "case": case.label,
+                "plain fit (s)": round(plain, 1),
+                "helpers (s)": round(fast, 1),
+                "speed-up": round(plain / fast, 2),
+                "val acc plain": round(accuracy["plain"], 4),
+                "val acc helpers": round(accuracy["helpers"], 4),
+                f"agree within {TOLERANCE}": abs(accuracy["plain"] - accuracy["helpers"]) <= TOLERANCE,
+                "share of matmul peak, plain": f"{work / plain / peak:.0%}",
+                "share of matmul peak, helpers": f"{work / fast / peak:.0%}",
+            }
+        )
         print(rows[-1], flush=True)
     table = pd.DataFrame(rows).to_markdown(index=False)
-    summary = (f"Dense float32 matmul reference (2048 x 2048, median of {len(reference)} measurements in this run): "
-               f"{statistics.median(reference):.0f} GFLOP/s (range {min(reference):.0f}-{max(reference):.0f}).")
+    summary = (
+        f"Dense float32 matmul reference (2048 x 2048, median of {len(reference)} measurements in this run): "
+        f"{statistics.median(reference):.0f} GFLOP/s (range {min(reference):.0f}-{max(reference):.0f})."
+    )
     print("\n" + summary + "\n\n" + table)
     if args.markdown:
         with open(args.markdown, "w") as out:

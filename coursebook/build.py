@@ -22,6 +22,8 @@ Command line (used by the Makefile)::
 
 from __future__ import annotations
 
+from helpers.profiles import ProfileError, get_profile
+
 import argparse
 import copy
 import hashlib
@@ -29,13 +31,11 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 import yaml
-
-from helpers.profiles import ProfileError, get_profile
 
 from . import ROOT
 
@@ -83,8 +83,9 @@ def write_config(profile: str, root: Path = ROOT) -> Path:
     return out
 
 
-def store_executed(notebook: nbformat.NotebookNode, path: Path, seconds: float, profile: str,
-                   root: Path = ROOT) -> None:
+def store_executed(
+    notebook: nbformat.NotebookNode, path: Path, seconds: float, profile: str, root: Path = ROOT
+) -> None:
     """Put a notebook executed elsewhere (e.g. by nbval) into the profile's cache.
 
     The book build then finds it there, shows its outputs and reports
@@ -116,8 +117,9 @@ class ChapterFailed(RuntimeError):
     """A chapter raised while executing; the message holds its error."""
 
 
-def execute_chapters(profile: str, jobs: int = 2, root: Path = ROOT, timeout: int = 1800,
-                     log: Callable[[str], None] = print) -> dict[str, float]:
+def execute_chapters(
+    profile: str, jobs: int = 2, root: Path = ROOT, timeout: int = 1800, log: Callable[[str], None] = print
+) -> dict[str, float]:
     """Execute the chapters the profile's cache lacks, ``jobs`` at a time, and cache them.
 
     Each chapter runs in a kernel of its own, exactly as the book build would
@@ -154,8 +156,9 @@ def execute_chapters(profile: str, jobs: int = 2, root: Path = ROOT, timeout: in
     def run(path: Path) -> float:
         source = nbformat.read(path, as_version=4)
         executed = copy.deepcopy(source)
-        client = NotebookClient(executed, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            executed, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        )
         start = time.perf_counter()
         try:
             # The kernel process's own stderr (ipykernel's start-up notices) stays out of

@@ -52,14 +52,17 @@ def _split(cell: nbformat.NotebookNode, where: str) -> tuple[list[str], list[str
     lines = cell.source.splitlines()
     stripped = [line.strip() for line in lines]
     if stripped.count(BEGIN) != 1 or stripped.count(END) != 1 or stripped.index(BEGIN) > stripped.index(END):
-        raise EditionError(f"{where}: a cell tagged '{SOLUTION_TAG}' needs one '{BEGIN}' line and, after it, "
-                           f"one '{END}' line.")
+        raise EditionError(
+            f"{where}: a cell tagged '{SOLUTION_TAG}' needs one '{BEGIN}' line and, after it, one '{END}' line."
+        )
     begin, end = stripped.index(BEGIN), stripped.index(END)
-    outside = lines[:begin] + lines[end + 1:]
+    outside = lines[:begin] + lines[end + 1 :]
     if not any(line.strip() and "..." in line for line in outside):
-        raise EditionError(f"{where}: the answer cell has no placeholder line with '...' before '{BEGIN}'; "
-                           f"the student edition would leave the student nothing to fill in.")
-    return outside, lines[begin + 1:end]
+        raise EditionError(
+            f"{where}: the answer cell has no placeholder line with '...' before '{BEGIN}'; "
+            f"the student edition would leave the student nothing to fill in."
+        )
+    return outside, lines[begin + 1 : end]
 
 
 def solutions(nb: nbformat.NotebookNode, where: str = "chapter") -> list[str]:
@@ -73,7 +76,7 @@ def exercise_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     starts = [i for i, cell in enumerate(code) if SETUP_TAG in tags(cell)]
     if len(starts) != 1:
         raise EditionError(f"a chapter needs exactly one cell tagged '{SETUP_TAG}', found {len(starts)}.")
-    return code[starts[0]:]
+    return code[starts[0] :]
 
 
 def student_notebook(nb: nbformat.NotebookNode, where: str = "chapter") -> nbformat.NotebookNode:
@@ -107,12 +110,18 @@ def repository_url(config: Path = ROOT / "_config.yml") -> str:
 
 
 def install_source(url: str) -> str:
-    """The first code cell of every chapter: install ``helpers`` in Colab, nothing elsewhere."""
+    """The first code cell of every chapter: install ``helpers`` in Colab, nothing elsewhere.
+
+    Written as ``ruff format`` would write it, so that linting the chapters leaves it alone.
+    """
     return (
         "# In Colab, install the course's helpers package; anywhere else this cell does nothing.\n"
-        "import subprocess, sys\n"
-        "if \"google.colab\" in sys.modules:\n"
-        f"    subprocess.run([sys.executable, \"-m\", \"pip\", \"install\", \"-q\", \"{PACKAGE} @ git+{url}\"], check=True)"
+        "import subprocess\n"
+        "import sys\n"
+        "\n"
+        f'package = "{PACKAGE} @ git+{url}"\n'
+        'if "google.colab" in sys.modules:\n'
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)'
     )
 
 
@@ -124,7 +133,9 @@ def write_student_editions(chapters: Path = ROOT / "chapters", out: Path = ROOT 
         nb = nbformat.read(path, as_version=4)
         first = next(cell for cell in nb.cells if cell.cell_type == "code")
         if INSTALL_TAG not in tags(first):
-            raise EditionError(f"{path.name}: the first code cell must be the Colab install cell, tagged '{INSTALL_TAG}'.")
+            raise EditionError(
+                f"{path.name}: the first code cell must be the Colab install cell, tagged '{INSTALL_TAG}'."
+            )
         if first.source != source:
             first.source = source
             nbformat.write(nb, path)

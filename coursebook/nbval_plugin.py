@@ -20,6 +20,8 @@ Enabled in ``pyproject.toml`` with ``-p coursebook.nbval_plugin``.
 
 from __future__ import annotations
 
+from helpers.profiles import PROFILES
+
 import copy
 import os
 import platform
@@ -28,8 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from helpers.profiles import PROFILES
 
 _runs: dict[Path, dict[str, Any]] = {}
 STORED: list[Path] = []  # chapters stored in this pytest session, in order
@@ -85,16 +85,27 @@ def exercise_items(parent: Any) -> list[pytest.Item]:
     student = exercise_cells(student_notebook(parent.nb, str(parent.fspath)))
     cells = [_verdicts_cell(checks, "correct", "an official solution did not pass its check")]
     cells += student
-    cells.append(_verdicts_cell(checks, "unsolved", "a check of the student edition did not say \"not yet solved\""))
+    cells.append(_verdicts_cell(checks, "unsolved", 'a check of the student edition did not say "not yet solved"'))
     from nbval.plugin import IPyNbCell
 
     items = []
     for number, cell in enumerate(cells):
-        name = "Exercises: solutions pass" if number == 0 else (
-            "Student edition: checks say not yet solved" if number == len(cells) - 1
-            else f"Student edition: exercise cell {number}")
-        item = IPyNbCell.from_parent(parent, name=name, cell_num=10_000 + number, cell=cell,
-                                     options=defaultdict(bool, check=parent.compare_outputs))
+        name = (
+            "Exercises: solutions pass"
+            if number == 0
+            else (
+                "Student edition: checks say not yet solved"
+                if number == len(cells) - 1
+                else f"Student edition: exercise cell {number}"
+            )
+        )
+        item = IPyNbCell.from_parent(
+            parent,
+            name=name,
+            cell_num=10_000 + number,
+            cell=cell,
+            options=defaultdict(bool, check=parent.compare_outputs),
+        )
         item.course_extra = True
         items.append(item)
     return items
@@ -106,7 +117,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if _is_nbval_cell(item) and Path(str(item.parent.fspath)).parent.name == "chapters":
             last[item.parent] = position
     for parent, position in sorted(last.items(), key=lambda pair: -pair[1]):
-        items[position + 1:position + 1] = exercise_items(parent)
+        items[position + 1 : position + 1] = exercise_items(parent)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -145,11 +156,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         profile = os.environ.get("COURSE_PROFILE", "full")
         # What a kernel reports after running a notebook, and what the book's
         # renderer needs to highlight the code; nbval does not record it.
-        run["nb"].metadata.setdefault("language_info", {
-            "name": "python", "version": platform.python_version(), "mimetype": "text/x-python",
-            "file_extension": ".py", "pygments_lexer": "ipython3", "nbconvert_exporter": "python",
-            "codemirror_mode": {"name": "ipython", "version": 3},
-        })
+        run["nb"].metadata.setdefault(
+            "language_info",
+            {
+                "name": "python",
+                "version": platform.python_version(),
+                "mimetype": "text/x-python",
+                "file_extension": ".py",
+                "pygments_lexer": "ipython3",
+                "nbconvert_exporter": "python",
+                "codemirror_mode": {"name": "ipython", "version": 3},
+            },
+        )
         if profile in PROFILES:
             from .build import store_executed
 

@@ -19,10 +19,12 @@ from the chapters.  Enabled in ``_config.yml`` (``sphinx.extra_extensions``).
 
 from __future__ import annotations
 
+from helpers import records
+
 import json
-import posixpath
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from docutils import nodes
 from sphinx.addnodes import pending_xref
@@ -30,10 +32,14 @@ from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from helpers import records
-
-VERSION_KEYS = (("python", "Python"), ("keras", "Keras"), ("backend", "backend"), ("tensorflow", "TensorFlow"),
-                ("jax", "JAX"), ("numpy", "NumPy"))
+VERSION_KEYS = (
+    ("python", "Python"),
+    ("keras", "Keras"),
+    ("backend", "backend"),
+    ("tensorflow", "TensorFlow"),
+    ("jax", "JAX"),
+    ("numpy", "NumPy"),
+)
 
 
 class course_table(nodes.General, nodes.Element):
@@ -114,8 +120,15 @@ def _paragraph(*children: nodes.Node | str) -> nodes.paragraph:
 
 
 def _link(env: Any, fromdoc: str, docname: str) -> nodes.paragraph:
-    xref = pending_xref(refdoc=fromdoc, reftarget="/" + docname, reftype="doc", refdomain="std",
-                        refexplicit=True, refwarn=True, classes=["xref", "doc"])
+    xref = pending_xref(
+        refdoc=fromdoc,
+        reftarget="/" + docname,
+        reftype="doc",
+        refdomain="std",
+        refexplicit=True,
+        refwarn=True,
+        classes=["xref", "doc"],
+    )
     title = env.titles.get(docname)
     xref += nodes.inline(text=title.astext() if title is not None else docname)
     return _paragraph(xref)
@@ -182,12 +195,16 @@ def results_table(env: Any, fromdoc: str) -> nodes.Node:
             claims += nodes.list_item("", _paragraph(("✔ " if check["passed"] else "✘ ") + check["claim"]))
             numbers += nodes.list_item("", _paragraph(check["evidence"]))
         status = f"✔ {passed} of {len(checks)}" if passed == len(checks) else f"✘ {passed} of {len(checks)}"
-        rows.append([_link(env, fromdoc, docname), _paragraph(record["question"] or "—"), claims,
-                     _paragraph(status), numbers])
+        rows.append(
+            [_link(env, fromdoc, docname), _paragraph(record["question"] or "—"), claims, _paragraph(status), numbers]
+        )
     if not rows:
         return _paragraph("No chapter recorded a conclusion check in this build.")
-    return _table(["Chapter", "Question", "Conclusions checked", "Passed in this build", "Headline numbers"],
-                  rows, "course-results-table")
+    return _table(
+        ["Chapter", "Question", "Conclusions checked", "Passed in this build", "Headline numbers"],
+        rows,
+        "course-results-table",
+    )
 
 
 def build_table(env: Any, fromdoc: str) -> list[nodes.Node]:
@@ -202,13 +219,19 @@ def build_table(env: Any, fromdoc: str) -> list[nodes.Node]:
         runtime = data.get("runtime")
         ran = data.get("succeeded")
         if run:
-            versions.setdefault(tuple(run.get(k, "?") for k, _ in VERSION_KEYS) + (run.get("device", "?"),), []).append(docname)
-        rows.append([
-            _link(env, fromdoc, docname), _paragraph(str(run.get("profile", "—"))), _paragraph(str(run.get("seed", "—"))),
-            _paragraph("—" if runtime is None else f"{runtime:.0f}"),
-            _paragraph({True: "✅ yes", False: "❌ no"}.get(ran, "— not executed")),
-            _paragraph(str(data.get("method", "—"))),
-        ])
+            versions.setdefault((*tuple(run.get(k, "?") for k, _ in VERSION_KEYS), run.get("device", "?")), []).append(
+                docname
+            )
+        rows.append(
+            [
+                _link(env, fromdoc, docname),
+                _paragraph(str(run.get("profile", "—"))),
+                _paragraph(str(run.get("seed", "—"))),
+                _paragraph("—" if runtime is None else f"{runtime:.0f}"),
+                _paragraph({True: "✅ yes", False: "❌ no"}.get(ran, "— not executed")),
+                _paragraph(str(data.get("method", "—"))),
+            ]
+        )
     if not rows:
         return [_paragraph("No chapter was executed in this build.")]
     notes = []
@@ -217,7 +240,7 @@ def build_table(env: Any, fromdoc: str) -> list[nodes.Node]:
         scope = "every chapter" if len(versions) == 1 else ", ".join(docs)
         notes.append(_paragraph(f"Software: {text} ({scope})."))
     table = _table(["Chapter", "Profile", "Seed", "Run time (s)", "Ran cleanly", "How"], rows, "course-build-table")
-    return notes + [table]
+    return [*notes, table]
 
 
 class FillTables(SphinxPostTransform):

@@ -30,7 +30,7 @@ def _import_quietly() -> None:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError):  # no real stderr (some embedded interpreters)
-        import keras  # noqa: F401
+        import keras
 
         return
     devnull = os.open(os.devnull, os.O_WRONLY)

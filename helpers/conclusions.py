@@ -53,10 +53,11 @@ def check_conclusion(claim: str, *, passed: bool, evidence: str) -> Check:
     SESSION.checks.append(result)
     symbol = "✔" if result.passed else "✘"
     records.show(
-        "check", {"claim": claim, "passed": result.passed, "evidence": evidence},
+        "check",
+        {"claim": claim, "passed": result.passed, "evidence": evidence},
         f"{symbol} {claim}\n    evidence: {evidence}",
         f"<p>{symbol} <strong>{html.escape(claim)}</strong><br>"
-        f"<span class=\"course-evidence\">evidence: {html.escape(evidence)}</span></p>",
+        f'<span class="course-evidence">evidence: {html.escape(evidence)}</span></p>',
     )
     if not result.passed:
         raise ConclusionNotSupported(

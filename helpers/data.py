@@ -19,9 +19,10 @@ from __future__ import annotations
 import functools
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -135,9 +136,7 @@ def mnist_arrays() -> tuple[XY, XY]:
     return _mnist_cached()
 
 
-def _keras_word_ranks(
-    sequences: np.ndarray, num_words: int | None, skip_top: int = 0
-) -> list[list[int]]:
+def _keras_word_ranks(sequences: np.ndarray, num_words: int | None, skip_top: int = 0) -> list[list[int]]:
     """Apply Keras' start-char, index offset and out-of-vocabulary rule."""
     shifted = [[START_CHAR] + [w + INDEX_FROM for w in seq] for seq in sequences]
     if not num_words:
@@ -159,9 +158,7 @@ def _imdb_cached(num_words: int | None) -> tuple[XY, XY]:
     if path is None:
         import keras
 
-        result = _download(
-            "IMDB", "imdb.npz", lambda: keras.datasets.imdb.load_data(num_words=num_words)
-        )
+        result = _download("IMDB", "imdb.npz", lambda: keras.datasets.imdb.load_data(num_words=num_words))
     else:
         with np.load(path, allow_pickle=True) as f:
             x_train, y_train, x_test, y_test = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
@@ -292,7 +289,7 @@ class Dataset:
             return self.x_val, self.y_val  # type: ignore[return-value]
         return self.x_test, self.y_test
 
-    def with_validation_split(self, fraction: float) -> "Dataset":
+    def with_validation_split(self, fraction: float) -> Dataset:
         """Hold out the last ``fraction`` of the training set, as Keras'
         ``fit(validation_split=fraction)`` does (before any shuffling).
 
@@ -429,9 +426,7 @@ def load_imdb(num_words: int = 10000, validation: int = 10000) -> Dataset:
         A ``Dataset``: inputs float32 (n, num_words), targets float32 (n,)
         0/1; 15000 train, 10000 validation, 25000 test with the defaults.
     """
-    return _text_dataset(
-        imdb_arrays(num_words), num_words, validation, lambda y: y.astype(np.float32)
-    )
+    return _text_dataset(imdb_arrays(num_words), num_words, validation, lambda y: y.astype(np.float32))
 
 
 def load_reuters(num_words: int = 10000, validation: int = 1000, labels: Labels = "one_hot") -> Dataset:

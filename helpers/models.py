@@ -9,7 +9,8 @@ Used first in: "Depth versus sample size".
 
 from __future__ import annotations
 
-from typing import Any, Literal, Sequence
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from ._backend import keras
 

@@ -11,7 +11,8 @@ Used first in: "Depth versus sample size".
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -234,7 +235,7 @@ def digit_grid(
     """
     images = np.asarray(images)
     if images.ndim == 2:
-        side = int(round(np.sqrt(images.shape[1])))
+        side = round(np.sqrt(images.shape[1]))
         images = images.reshape(len(images), side, side)
     labels = np.asarray(labels)
     if labels.ndim == 2:

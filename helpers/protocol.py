@@ -15,14 +15,14 @@ Used first in: "Homework: IMDB sentiment".
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
-
-from ._backend import keras
 from matplotlib.figure import Figure
 
+from ._backend import keras
 from .data import Dataset
 from .plots import learning_curves
 from .runtime import current_seed
@@ -166,8 +166,9 @@ def select_and_retrain(
     full_x, full_y = data.full_training_set()
 
     def retrain(variant: str, epochs_wanted: int):
-        return train(build(**variants[variant]), (full_x, full_y), epochs=epochs_wanted,
-                     batch_size=batch_size, validation=None)
+        return train(
+            build(**variants[variant]), (full_x, full_y), epochs=epochs_wanted, batch_size=batch_size, validation=None
+        )
 
     retrained = sweep(to_train, retrain, seed=seed, keep_models=True)
     test = {
@@ -183,6 +184,8 @@ def select_and_retrain(
             row[f"test accuracy, epochs by {CRITERIA[other]}"] = test[f"{name} @ {alternative}"]
         models[name] = retrained.models[f"{name} @ {chosen}"]
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("variant")
-    table["vs baseline"] = table["test accuracy after retraining"] - table.loc[baseline, "test accuracy after retraining"]
+    table["vs baseline"] = (
+        table["test accuracy after retraining"] - table.loc[baseline, "test accuracy after retraining"]
+    )
     seconds = {"validation runs": sum(validated.seconds.values()), "retraining": sum(retrained.seconds.values())}
     return ProtocolResult(history, table, models, criterion, baseline, seconds)

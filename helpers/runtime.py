@@ -17,6 +17,7 @@ from .session import SESSION
 PROGRESS_VARIABLE = "COURSE_PROGRESS"
 PROGRESS_MODES = ("bar", "none")
 
+
 def setup(seed: int = 0, profile: str | None = None) -> Profile:
     """Seed every random generator, make TensorFlow deterministic, pick the profile.
 
@@ -45,9 +46,11 @@ def setup(seed: int = 0, profile: str | None = None) -> Profile:
         tf.config.experimental.enable_op_determinism()
     use_course_style()
     info = run_info(chosen.name, seed)
-    text = (f"Profile '{chosen.name}' ({chosen.description}); seed {seed}. "
-            f"Python {info['python']}, Keras {info['keras']} on {backend_label(info)}, NumPy {info['numpy']}.")
-    records.show("run", info, text, f"<p class=\"course-run-line\">{html.escape(text)}</p>")
+    text = (
+        f"Profile '{chosen.name}' ({chosen.description}); seed {seed}. "
+        f"Python {info['python']}, Keras {info['keras']} on {backend_label(info)}, NumPy {info['numpy']}."
+    )
+    records.show("run", info, text, f'<p class="course-run-line">{html.escape(text)}</p>')
     return chosen
 
 
@@ -92,9 +95,15 @@ def run_info(profile: str, seed: int) -> dict[str, str | int]:
     import numpy as np
 
     return {
-        "profile": profile, "seed": seed, "python": platform.python_version(),
-        "backend": keras.backend.backend(), "tensorflow": _version("tensorflow"), "jax": _version("jax"),
-        "keras": keras.__version__, "numpy": np.__version__, "device": _accelerator(),
+        "profile": profile,
+        "seed": seed,
+        "python": platform.python_version(),
+        "backend": keras.backend.backend(),
+        "tensorflow": _version("tensorflow"),
+        "jax": _version("jax"),
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "device": _accelerator(),
     }
 
 
@@ -107,7 +116,5 @@ def progress_mode() -> str:
     """``"bar"`` (a live progress bar, the default) or ``"none"`` (book builds, tests)."""
     mode = os.environ.get(PROGRESS_VARIABLE, "").strip().lower() or "bar"
     if mode not in PROGRESS_MODES:
-        raise ValueError(
-            f"{PROGRESS_VARIABLE}={mode!r} is not a progress mode; use one of {PROGRESS_MODES}."
-        )
+        raise ValueError(f"{PROGRESS_VARIABLE}={mode!r} is not a progress mode; use one of {PROGRESS_MODES}.")
     return mode

@@ -6,7 +6,8 @@ chapters read the same numbers.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,9 +15,7 @@ import pandas as pd
 from .data import Dataset
 
 
-def run_summary(
-    history: pd.DataFrame, by: Sequence[str] = ("name",), metric: str = "accuracy"
-) -> pd.DataFrame:
+def run_summary(history: pd.DataFrame, by: Sequence[str] = ("name",), metric: str = "accuracy") -> pd.DataFrame:
     """Summarise each run of a tidy history (``Sweep.history``) in one row.
 
     Columns of the result, besides ``by``:

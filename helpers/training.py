@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,9 +85,7 @@ def _pairs(data: Dataset | XY, validation: str | XY | None) -> tuple[XY, XY | No
     elif isinstance(data, tuple) and len(data) == 2:
         train_xy, default_validation = data, None
     else:
-        raise TypeError(
-            f"train() takes a helpers.Dataset or an (x, y) pair, not {type(data).__name__}."
-        )
+        raise TypeError(f"train() takes a helpers.Dataset or an (x, y) pair, not {type(data).__name__}.")
     if isinstance(validation, str):
         if validation != "auto":
             raise ValueError(f"validation must be 'auto', None or an (x, y) pair, not {validation!r}.")
@@ -245,8 +244,7 @@ def sweep(
             bar.update(1)
     except KeyboardInterrupt:
         warnings.warn(
-            f"Sweep interrupted after {len(frames)} of {len(configs)} configurations; "
-            f"returning the finished ones.",
+            f"Sweep interrupted after {len(frames)} of {len(configs)} configurations; returning the finished ones.",
             stacklevel=2,
         )
     finally:
@@ -254,8 +252,5 @@ def sweep(
         bar.close()
     result.history = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     epochs = len(result.history)
-    print(
-        f"Trained {len(frames)} models ({epochs} epochs in all) "
-        f"in {_format_seconds(time.perf_counter() - started)}."
-    )
+    print(f"Trained {len(frames)} models ({epochs} epochs in all) in {_format_seconds(time.perf_counter() - started)}.")
     return result

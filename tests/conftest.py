@@ -52,8 +52,17 @@ def built_site(tmp_path_factory) -> Path:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     # The quick profile's cache: chapters nbval executed earlier in this run are not trained again.
     config = write_config("quick")
-    command = [str(jupyter_book), "build", str(ROOT), "--config", str(config), "--path-output", str(out),
-               "--warningiserror", "--keep-going"]
+    command = [
+        str(jupyter_book),
+        "build",
+        str(ROOT),
+        "--config",
+        str(config),
+        "--path-output",
+        str(out),
+        "--warningiserror",
+        "--keep-going",
+    ]
     result = subprocess.run(command, capture_output=True, text=True)
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"the book build failed (warnings count as errors):\n{log[-6000:]}"

@@ -7,25 +7,31 @@ solution assigns, and plausible wrong answers with the message each must get.
 
 from __future__ import annotations
 
+from helpers import dense_network
+from helpers import exercises as ex
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import keras
 import numpy as np
 import pandas as pd
 
-from helpers import dense_network
-from helpers import exercises as ex
-
 
 def one_run(name: str, val_loss: list[float], val_accuracy: list[float]) -> pd.DataFrame:
     epochs = len(val_loss)
-    return pd.DataFrame({
-        "name": name, "epoch": range(1, epochs + 1),
-        "loss": np.linspace(0.5, 0.05, epochs), "accuracy": np.linspace(0.85, 0.99, epochs),
-        "val_loss": val_loss, "val_accuracy": val_accuracy,
-    })
+    return pd.DataFrame(
+        {
+            "name": name,
+            "epoch": range(1, epochs + 1),
+            "loss": np.linspace(0.5, 0.05, epochs),
+            "accuracy": np.linspace(0.85, 0.99, epochs),
+            "val_loss": val_loss,
+            "val_accuracy": val_accuracy,
+        }
+    )
 
 
 HISTORY = one_run("run", [0.50, 0.40, 0.35, 0.37, 0.40, 0.45], [0.80, 0.85, 0.86, 0.87, 0.86, 0.85])
@@ -75,8 +81,13 @@ X_TEST = (_rng.random((20, 784)) ** 2 * 255 * (_rng.random((20, 784)) > 0.5)).ro
 TRAIN_TOPICS = np.array([3] * 40 + [4] * 25 + [1] * 10 + [0] * 5)
 TEST_TOPICS = np.array([3] * 9 + [4] * 8 + [1] * 3)
 SUMMARY08 = pd.DataFrame({"val_accuracy": [0.94, 0.979, 0.978, 0.86]}, index=["SGD", "Adam", "RMSprop", "Adadelta"])
-HISTORY10 = pd.concat([one_run("baseline", [0.3, 0.28, 0.29], [0.87, 0.88, 0.885]),
-                       one_run("64 units", [0.30, 0.27, 0.28, 0.33], [0.87, 0.885, 0.89, 0.88])], ignore_index=True)
+HISTORY10 = pd.concat(
+    [
+        one_run("baseline", [0.3, 0.28, 0.29], [0.87, 0.88, 0.885]),
+        one_run("64 units", [0.30, 0.27, 0.28, 0.33], [0.87, 0.885, 0.89, 0.88]),
+    ],
+    ignore_index=True,
+)
 
 
 @dataclass
@@ -84,8 +95,8 @@ class Case:
     chapter: str
     factory: Callable[..., tuple]
     context: dict[str, Any]
-    namespace: dict[str, Any]            # what the chapter's solution code reads
-    answers: tuple[str, str]             # the variable each solution assigns
+    namespace: dict[str, Any]  # what the chapter's solution code reads
+    answers: tuple[str, str]  # the variable each solution assigns
     wrong: tuple[list[tuple[Any, str]], list[tuple[Any, str]]] = field(default_factory=lambda: ([], []))
 
     def exercises(self):
@@ -95,64 +106,179 @@ class Case:
 BASE = {"dense_network": dense_network, "keras": keras, "np": np, "pd": pd}
 
 CASES = [
-    Case("01_first_network", ex.chapter_01, {"history": HISTORY},
-         {"run": SimpleNamespace(history=HISTORY), "model": dense_network(784, [1000], 10)}, ("narrow", "best"),
-         ([(dense_network(784, [1000], 10), "your hidden layers have [1000] units, the exercise asks for [100]"),
-           (dense_network(784, [100, 100], 10), "your model has 2 hidden layers, the exercise asks for 1"),
-           ("dense_network(784, [100], 10)", "the exercise asks for a Keras model")],
-          [(2, "off by one"), (6, "that is the last epoch"), (4, "highest validation accuracy"),
-           ("3", "Write it without quotes"), (3.5, "not a whole number")])),
-    Case("02_depth_vs_sample_size", ex.chapter_02, {"summary": _summary(), "n": 1000, "width": 512, "depth": 9},
-         {"summary": _summary(), "small": 1000, "WIDTH": 512, "DEPTHS": [1, 5, 9]}, ("most_overfit", "deep_dropout"),
-         ([(9, "val_loss_excess is 0.200"), (7, "not among the choices"), ("deep", "your answer is a str")],
-          [(dense_network(784, [512] * 9, 10, dropout=0.2), "the exercise asks for 0.5 after each"),
-           (dense_network(784, [512] * 5, 10, dropout=0.5), "5 hidden layers, the exercise asks for 9")])),
-    Case("03_dropout", ex.chapter_03, {"gaps": {"A": (0.02, 0.01), "B": (0.03, 0.015), "C": (0.0412, 0.0131)}},
-         {"table": _table03()}, ("input_dropout", "narrowing_c"),
-         ([(dense_network((28, 28), [128, 128], 10, dropout=0.5), "no Dropout before its first Dense layer"),
-           (dense_network((28, 28), [128, 128], 10, dropout=0.2), "no Dropout before its first Dense layer")],
-          [(-0.0281, "the sign is flipped"), (2.81, "percentage points"), (0.0412, "gap without dropout")])),
-    Case("04_overfitting_l1_l2", ex.chapter_04,
-         {"history": pd.concat([one_run("5 epochs", [0.4] * 5, [0.9] * 5), HISTORY.assign(name="30 epochs")]),
-          "long_run": "30 epochs"},
-         {"durations": SimpleNamespace(history=pd.concat([one_run("5 epochs", [0.4] * 5, [0.9] * 5),
-                                                          HISTORY.assign(name="30 epochs")])),
-          "settings": {"long": 30}}, ("best_long", "mild"),
-         ([(6, "last epoch"), (2, "off by one")],
-          [(dense_network(784, [1000], 10, l2=0.1), "your L2 penalty is 0.1; the exercise asks for 0.001"),
-           (dense_network(784, [1000], 10, l1=0.001), "have no L2 penalty")])),
-    Case("05_scaling_and_inversion", ex.chapter_05, {"x_train": X_TRAIN, "x_test": X_TEST},
-         {"x": X_TRAIN, "raw": SimpleNamespace(x_test=X_TEST)}, ("x_test_std", "fraction_ones"),
-         ([((X_TEST - X_TEST.mean()) / X_TEST.std(), "test images' own mean"),
-           (X_TEST / 255.0, "are not (raw.x_test - x.mean()) / x.std()"), ([1, 2], "asks for an array")],
-          [(float(np.mean(X_TRAIN == 255)), "fraction equal to 0 after inversion"),
-           (100 * float(np.mean(X_TRAIN == 0)), "percentage")])),
-    Case("06_batch_size", ex.chapter_06, {}, {}, ("updates_128", "updates"),
-         ([(468, "rounded down"), (468.75, "not a whole number"), ("469", "without quotes")],
-          [(lambda n, b, e: n // b * e, "the last, smaller batch is an update too"),
-           (lambda n, b: n // b, "raised TypeError"), (1875, "asks for a function")])),
-    Case("07_learning_rate", ex.chapter_07, {"toy": lambda rate: descend(rate, analytic_gradient)},
-         {"descend": descend, "analytic_gradient": analytic_gradient}, ("slow", "converges"),
-         ([(dense_network(784, [1000], 10), "learning rate 0.001; the exercise asks for 0.0001"),
-           (dense_network(784, [1000], 10, optimizer="sgd", learning_rate=1e-4), "trains with SGD")],
-          [(0.47, "its loss went from"), (0.46, "not among the choices")])),
-    Case("08_optimizers", ex.chapter_08, {"summary": SUMMARY08}, {"summary": SUMMARY08}, ("momentum", "weakest"),
-         ([(dense_network(784, [1000], 10, optimizer="sgd", learning_rate=0.01), "momentum 0"),
-           (dense_network(784, [1000], 10), "trains with Adam; the exercise asks for SGD")],
-          [("SGD", "one optimizer ended lower"), ("adamw", "not among the choices"), (3, "your answer is an int")])),
-    Case("09_batch_normalization", ex.chapter_09, {}, {}, ("bn_plain", "bn_weights"),
-         ([(dense_network(784, [1000], 10, batch_norm=True, l2=0.01), "still have an L2 penalty"),
-           (dense_network(784, [1000], 10), "0 BatchNormalization layers")],
-          [((2000, 2000), "only gamma and beta"), ((4000, 0), "moving mean and variance are weights too"),
-           (4000, "asks for two values")])),
-    Case("10_imdb", ex.chapter_10, {"history": HISTORY10, "inputs": 10000},
-         {"result": SimpleNamespace(history=HISTORY10), "settings": {"num_words": 10000}}, ("best_64", "with_dropout"),
-         ([(2, "lowest validation loss"), (4, "last epoch")],
-          [(dense_network(10000, [16, 16], 1, optimizer="rmsprop"), "the exercise asks for 0.5 after each"),
-           (dense_network(10000, [16, 16], 1, dropout=0.5), "trains with Adam")])),
-    Case("11_reuters", ex.chapter_11, {"train_topics": TRAIN_TOPICS, "test_topics": TEST_TOPICS, "inputs": 10000},
-         {"train_topics": TRAIN_TOPICS, "test_topics": TEST_TOPICS, "settings": {"num_words": 10000}},
-         ("sparse", "always_common"),
-         ([(dense_network(10000, [64, 64], 46), "the exercise asks for 'sparse_categorical_crossentropy'")],
-          [(0.5, "share of the training wires"), (45.0, "percentage")])),
+    Case(
+        "01_first_network",
+        ex.chapter_01,
+        {"history": HISTORY},
+        {"run": SimpleNamespace(history=HISTORY), "model": dense_network(784, [1000], 10)},
+        ("narrow", "best"),
+        (
+            [
+                (dense_network(784, [1000], 10), "your hidden layers have [1000] units, the exercise asks for [100]"),
+                (dense_network(784, [100, 100], 10), "your model has 2 hidden layers, the exercise asks for 1"),
+                ("dense_network(784, [100], 10)", "the exercise asks for a Keras model"),
+            ],
+            [
+                (2, "off by one"),
+                (6, "that is the last epoch"),
+                (4, "highest validation accuracy"),
+                ("3", "Write it without quotes"),
+                (3.5, "not a whole number"),
+            ],
+        ),
+    ),
+    Case(
+        "02_depth_vs_sample_size",
+        ex.chapter_02,
+        {"summary": _summary(), "n": 1000, "width": 512, "depth": 9},
+        {"summary": _summary(), "small": 1000, "WIDTH": 512, "DEPTHS": [1, 5, 9]},
+        ("most_overfit", "deep_dropout"),
+        (
+            [(9, "val_loss_excess is 0.200"), (7, "not among the choices"), ("deep", "your answer is a str")],
+            [
+                (dense_network(784, [512] * 9, 10, dropout=0.2), "the exercise asks for 0.5 after each"),
+                (dense_network(784, [512] * 5, 10, dropout=0.5), "5 hidden layers, the exercise asks for 9"),
+            ],
+        ),
+    ),
+    Case(
+        "03_dropout",
+        ex.chapter_03,
+        {"gaps": {"A": (0.02, 0.01), "B": (0.03, 0.015), "C": (0.0412, 0.0131)}},
+        {"table": _table03()},
+        ("input_dropout", "narrowing_c"),
+        (
+            [
+                (dense_network((28, 28), [128, 128], 10, dropout=0.5), "no Dropout before its first Dense layer"),
+                (dense_network((28, 28), [128, 128], 10, dropout=0.2), "no Dropout before its first Dense layer"),
+            ],
+            [(-0.0281, "the sign is flipped"), (2.81, "percentage points"), (0.0412, "gap without dropout")],
+        ),
+    ),
+    Case(
+        "04_overfitting_l1_l2",
+        ex.chapter_04,
+        {
+            "history": pd.concat([one_run("5 epochs", [0.4] * 5, [0.9] * 5), HISTORY.assign(name="30 epochs")]),
+            "long_run": "30 epochs",
+        },
+        {
+            "durations": SimpleNamespace(
+                history=pd.concat([one_run("5 epochs", [0.4] * 5, [0.9] * 5), HISTORY.assign(name="30 epochs")])
+            ),
+            "settings": {"long": 30},
+        },
+        ("best_long", "mild"),
+        (
+            [(6, "last epoch"), (2, "off by one")],
+            [
+                (dense_network(784, [1000], 10, l2=0.1), "your L2 penalty is 0.1; the exercise asks for 0.001"),
+                (dense_network(784, [1000], 10, l1=0.001), "have no L2 penalty"),
+            ],
+        ),
+    ),
+    Case(
+        "05_scaling_and_inversion",
+        ex.chapter_05,
+        {"x_train": X_TRAIN, "x_test": X_TEST},
+        {"x": X_TRAIN, "raw": SimpleNamespace(x_test=X_TEST)},
+        ("x_test_std", "fraction_ones"),
+        (
+            [
+                ((X_TEST - X_TEST.mean()) / X_TEST.std(), "test images' own mean"),
+                (X_TEST / 255.0, "are not (raw.x_test - x.mean()) / x.std()"),
+                ([1, 2], "asks for an array"),
+            ],
+            [
+                (float(np.mean(X_TRAIN == 255)), "fraction equal to 0 after inversion"),
+                (100 * float(np.mean(X_TRAIN == 0)), "percentage"),
+            ],
+        ),
+    ),
+    Case(
+        "06_batch_size",
+        ex.chapter_06,
+        {},
+        {},
+        ("updates_128", "updates"),
+        (
+            [(468, "rounded down"), (468.75, "not a whole number"), ("469", "without quotes")],
+            [
+                (lambda n, b, e: n // b * e, "the last, smaller batch is an update too"),
+                (lambda n, b: n // b, "raised TypeError"),
+                (1875, "asks for a function"),
+            ],
+        ),
+    ),
+    Case(
+        "07_learning_rate",
+        ex.chapter_07,
+        {"toy": lambda rate: descend(rate, analytic_gradient)},
+        {"descend": descend, "analytic_gradient": analytic_gradient},
+        ("slow", "converges"),
+        (
+            [
+                (dense_network(784, [1000], 10), "learning rate 0.001; the exercise asks for 0.0001"),
+                (dense_network(784, [1000], 10, optimizer="sgd", learning_rate=1e-4), "trains with SGD"),
+            ],
+            [(0.47, "its loss went from"), (0.46, "not among the choices")],
+        ),
+    ),
+    Case(
+        "08_optimizers",
+        ex.chapter_08,
+        {"summary": SUMMARY08},
+        {"summary": SUMMARY08},
+        ("momentum", "weakest"),
+        (
+            [
+                (dense_network(784, [1000], 10, optimizer="sgd", learning_rate=0.01), "momentum 0"),
+                (dense_network(784, [1000], 10), "trains with Adam; the exercise asks for SGD"),
+            ],
+            [("SGD", "one optimizer ended lower"), ("adamw", "not among the choices"), (3, "your answer is an int")],
+        ),
+    ),
+    Case(
+        "09_batch_normalization",
+        ex.chapter_09,
+        {},
+        {},
+        ("bn_plain", "bn_weights"),
+        (
+            [
+                (dense_network(784, [1000], 10, batch_norm=True, l2=0.01), "still have an L2 penalty"),
+                (dense_network(784, [1000], 10), "0 BatchNormalization layers"),
+            ],
+            [
+                ((2000, 2000), "only gamma and beta"),
+                ((4000, 0), "moving mean and variance are weights too"),
+                (4000, "asks for two values"),
+            ],
+        ),
+    ),
+    Case(
+        "10_imdb",
+        ex.chapter_10,
+        {"history": HISTORY10, "inputs": 10000},
+        {"result": SimpleNamespace(history=HISTORY10), "settings": {"num_words": 10000}},
+        ("best_64", "with_dropout"),
+        (
+            [(2, "lowest validation loss"), (4, "last epoch")],
+            [
+                (dense_network(10000, [16, 16], 1, optimizer="rmsprop"), "the exercise asks for 0.5 after each"),
+                (dense_network(10000, [16, 16], 1, dropout=0.5), "trains with Adam"),
+            ],
+        ),
+    ),
+    Case(
+        "11_reuters",
+        ex.chapter_11,
+        {"train_topics": TRAIN_TOPICS, "test_topics": TEST_TOPICS, "inputs": 10000},
+        {"train_topics": TRAIN_TOPICS, "test_topics": TEST_TOPICS, "settings": {"num_words": 10000}},
+        ("sparse", "always_common"),
+        (
+            [(dense_network(10000, [64, 64], 46), "the exercise asks for 'sparse_categorical_crossentropy'")],
+            [(0.5, "share of the training wires"), (45.0, "percentage")],
+        ),
+    ),
 ]

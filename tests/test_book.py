@@ -38,9 +38,10 @@ def _table_rows(built_site: Path, html_name: str, table_class: str):
 
 
 def test_build_page_shows_profile_time_status_and_versions(built_site):
+    import platform
+
     import keras
     import numpy
-    import platform
     import tensorflow
 
     soup, rows = _table_rows(built_site, "execution.html", "course-build-table")
@@ -49,8 +50,12 @@ def test_build_page_shows_profile_time_status_and_versions(built_site):
         assert re.fullmatch(r"\d+", cells[3]), f"{page}: no run time: {cells}"
         assert "✅" in cells[4], f"{page} did not execute cleanly: {cells}"
     text = soup.get_text(" ", strip=True)
-    for name, version in (("Python", platform.python_version()), ("TensorFlow", tensorflow.__version__),
-                          ("Keras", keras.__version__), ("NumPy", numpy.__version__)):
+    for name, version in (
+        ("Python", platform.python_version()),
+        ("TensorFlow", tensorflow.__version__),
+        ("Keras", keras.__version__),
+        ("NumPy", numpy.__version__),
+    ):
         assert f"{name} {version}" in text, f"the reproducibility note lacks {name} {version}"
     assert "(every chapter)" in text, "the chapters ran with different software"
     assert soup.select_one("main table:not(.course-build-table)") is not None, "MyST-NB's execution table is missing"
@@ -80,7 +85,8 @@ def test_chapter_pages_have_colab_download_and_folded_checked_exercises(built_si
         assert any(h.endswith(f"_sources/{page}.ipynb") for h in links), f"{page}: no notebook download"
         verdicts = soup.select(".course-verdict")
         assert len(verdicts) >= 2 and all("course-verdict-correct" in v["class"] for v in verdicts), (
-            f"{page}: every exercise check should show the official solution passing")
+            f"{page}: every exercise check should show the official solution passing"
+        )
         folded = [d for d in soup.select("details") if "Show the solution" in d.get_text()]
         assert len(folded) == len(verdicts), f"{page}: {len(folded)} folded solutions for {len(verdicts)} exercises"
         assert "google.colab" not in soup.get_text(), f"{page}: the Colab install cell should not show in the book"
@@ -122,6 +128,8 @@ def test_chapters_nbval_ran_were_not_trained_again(built_site):
     log = (built_site.parent / "build.log").read_text()
     executed = [line for line in log.splitlines() if "Executing notebook using" in line]
     reused = log.count("Using cached notebook")
-    assert reused >= len(STORED), f"only {reused} chapters came from the cache, {len(STORED)} were stored:\n{log[-3000:]}"
+    assert reused >= len(STORED), (
+        f"only {reused} chapters came from the cache, {len(STORED)} were stored:\n{log[-3000:]}"
+    )
     for path in STORED:
         assert not any(path.stem in e for e in executed), f"{path.name} was executed again by the book build"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from helpers import ProfileError
+
 import shutil
 import subprocess
 import sys
@@ -11,7 +13,6 @@ import nbformat
 import pytest
 import yaml
 
-from helpers import ProfileError
 from coursebook.build import cache_path, helpers_fingerprint, store_executed, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,8 +94,11 @@ def _tiny_book(root: Path, cells: dict[str, str]) -> None:
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, root / "chapters" / f"{name}.ipynb")
-    toc = {"format": "jb-book", "root": "intro",
-           "parts": [{"caption": "c", "chapters": [{"file": f"chapters/{name}"} for name in cells]}]}
+    toc = {
+        "format": "jb-book",
+        "root": "intro",
+        "parts": [{"caption": "c", "chapters": [{"file": f"chapters/{name}"} for name in cells]}],
+    }
     (root / "_toc.yml").write_text(yaml.safe_dump(toc))
 
 
@@ -114,7 +118,7 @@ def test_execute_chapters_runs_what_the_cache_lacks_in_parallel_and_caches_it(pr
     assert outputs.nb.cells[0].outputs[0]["text"].strip() == "quick"  # the kernel ran with the profile asked for
     assert execute_chapters("quick", jobs=2, root=project, log=lines.append) == {}  # all cached now
     _tiny_book(project, {"c": "raise ValueError('conclusion not supported')"})
-    with pytest.raises(ChapterFailed, match="chapters/c.ipynb failed"):
+    with pytest.raises(ChapterFailed, match=r"chapters/c\.ipynb failed"):
         execute_chapters("quick", jobs=1, root=project, log=lines.append)
     with pytest.raises(ValueError, match="jobs must be 1 or more"):
         execute_chapters("quick", jobs=0, root=project)

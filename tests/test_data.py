@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import helpers
+
 import json
 
 import keras
 import numpy as np
 import pytest
-
-import helpers
-from helpers import data as course_data
 
 
 @pytest.fixture
@@ -83,7 +82,7 @@ def test_mnist_prepared_shapes_and_scaling():
     assert d.x_test.shape == (50, 784)
     assert d.y_train.shape == (100, 10) and d.y_train.dtype == np.float32
     assert set(np.unique(d.y_train)) == {0.0, 1.0} and (d.y_train.sum(axis=1) == 1).all()
-    assert 0.0 == d.x_train.min() and d.x_train.max() == 1.0
+    assert d.x_train.min() == 0.0 and d.x_train.max() == 1.0
     raw, _ = helpers.mnist_arrays()
     np.testing.assert_allclose(d.x_train, raw[0][:100].reshape(100, 784) / 255.0, rtol=1e-6)
     np.testing.assert_array_equal(d.y_train.argmax(1), raw[1][:100])

@@ -10,6 +10,8 @@ items added by ``coursebook.nbval_plugin``.
 
 from __future__ import annotations
 
+from helpers.exercises import CORRECT, INCORRECT, UNSOLVED, Exercise, Verdict
+
 import os
 import shutil
 import subprocess
@@ -19,10 +21,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from exercise_cases import BASE, CASES
+
 from coursebook import editions
-from helpers.exercises import CORRECT, INCORRECT, UNSOLVED, Exercise, Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
@@ -139,17 +140,23 @@ def test_student_edition_keeps_placeholders_and_drops_solutions(path):
 
 
 def test_a_solution_cell_without_markers_is_a_clear_error():
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("q1 = 1", metadata={"tags": ["exercise-setup"]}),
-        nbformat.v4.new_code_cell("narrow = dense_network(784, [100], 10)", metadata={"tags": ["solution"]}),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("q1 = 1", metadata={"tags": ["exercise-setup"]}),
+            nbformat.v4.new_code_cell("narrow = dense_network(784, [100], 10)", metadata={"tags": ["solution"]}),
+        ]
+    )
     with pytest.raises(editions.EditionError, match="BEGIN SOLUTION"):
         editions.student_notebook(nb, "x.ipynb")
 
 
 def test_editions_command_line(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "coursebook.editions", "student", "--out", str(tmp_path)],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "coursebook.editions", "student", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "chapters").glob("*.ipynb"))) == len(CHAPTERS)
 
@@ -174,8 +181,12 @@ def clean_python(tmp_path_factory):
     venv = tmp_path_factory.mktemp("clean") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     # Plain path lines only: the .pth files in that folder (our editable install of helpers) are not read.
     Path(site, "preinstalled.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return python
@@ -198,10 +209,19 @@ def _run_install_cell(python: Path, source: Path, in_colab: bool) -> subprocess.
     assert cell.count(spec) == 1
     local = cell.replace(spec, source.as_uri())  # the same line, pointed at the local source
     prelude = "import sys, types\nsys.modules['google.colab'] = types.ModuleType('google.colab')\n" if in_colab else ""
-    probe = "\nimport importlib.util\nspec = importlib.util.find_spec('helpers')\nprint('HELPERS', spec.origin if spec else None)\n"
+    probe = (
+        "\nimport importlib.util\nspec = importlib.util.find_spec('helpers')\n"
+        "print('HELPERS', spec.origin if spec else None)\n"
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    return subprocess.run([str(python), "-c", prelude + local + probe], capture_output=True, text=True,
-                          cwd=ROOT.parent, env=env, timeout=600)
+    return subprocess.run(
+        [str(python), "-c", prelude + local + probe],
+        capture_output=True,
+        text=True,
+        cwd=ROOT.parent,
+        env=env,
+        timeout=600,
+    )
 
 
 def test_install_cell_does_nothing_outside_colab(clean_python, local_source):
@@ -216,7 +236,14 @@ def test_install_cell_installs_helpers_in_colab(clean_python, local_source):
     origin = result.stdout.split("HELPERS", 1)[1].strip()
     assert "site-packages" in origin and str(ROOT) not in origin, origin  # installed, not this checkout
     check = subprocess.run(
-        [str(clean_python), "-c",
-         "from helpers.exercises import chapter_06; q1, _ = chapter_06(); print(q1.check(469))"],
-        capture_output=True, text=True, cwd=ROOT.parent, timeout=300)
+        [
+            str(clean_python),
+            "-c",
+            "from helpers.exercises import chapter_06; q1, _ = chapter_06(); print(q1.check(469))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT.parent,
+        timeout=300,
+    )
     assert check.returncode == 0 and "✔" in check.stdout, check.stdout + check.stderr

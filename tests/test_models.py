@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from helpers import dense_network, hidden_layers
+
 import keras
 import pytest
-
-from helpers import dense_network, hidden_layers
 
 
 def layer_types(model):

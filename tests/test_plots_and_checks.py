@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import helpers
+from helpers import ConclusionNotSupported, check_conclusion, colors_for, learning_curves, run_summary
+
 import numpy as np
 import pandas as pd
 import pytest
-
-import helpers
-from helpers import ConclusionNotSupported, check_conclusion, colors_for, learning_curves, run_summary
 
 
 def fake_history():
@@ -20,9 +20,18 @@ def fake_history():
         for dropout in (0.0, 0.2):
             for epoch in range(1, 7):
                 val_loss = 1.0 / epoch + (rise * max(0, epoch - 3))
-                rows.append(dict(name=f"d{depth} p{dropout}", depth=depth, dropout=dropout, epoch=epoch,
-                                 loss=1.0 / epoch, accuracy=0.8 + 0.03 * epoch,
-                                 val_loss=val_loss, val_accuracy=0.75 + 0.01 * epoch))
+                rows.append(
+                    dict(
+                        name=f"d{depth} p{dropout}",
+                        depth=depth,
+                        dropout=dropout,
+                        epoch=epoch,
+                        loss=1.0 / epoch,
+                        accuracy=0.8 + 0.03 * epoch,
+                        val_loss=val_loss,
+                        val_accuracy=0.75 + 0.01 * epoch,
+                    )
+                )
     return pd.DataFrame(rows)
 
 
@@ -41,7 +50,7 @@ def test_learning_curves_layout_and_styles():
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == ["depth = 1", "depth = 9", "training", "validation"]
     by_name = learning_curves(fake_history(), hue="name")
-    assert [t.get_text() for t in by_name.legends[0].get_texts()][0] == "d1 p0.0"
+    assert next(t.get_text() for t in by_name.legends[0].get_texts()) == "d1 p0.0"
     assert all(float(t).is_integer() for t in by_name.axes[-1].get_xticks())
     with pytest.raises(KeyError, match="no column"):
         learning_curves(fake_history(), hue="width")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 import helpers
 from helpers import ProfileError, get_profile
+
+import pytest
 
 
 def test_known_profiles_and_pick():

@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import helpers
+from helpers import Dataset, best_epoch, dense_network, select_and_retrain
+
 import numpy as np
 import pandas as pd
 import pytest
-
-import helpers
-from helpers import Dataset, best_epoch, dense_network, select_and_retrain
 
 
 def toy_dataset(seed: int = 0) -> Dataset:
@@ -52,14 +52,17 @@ def test_protocol_table_has_one_row_per_variant_and_compares_with_the_baseline(r
     table = result.table
     assert list(table.index) == ["base", "wide", "tiny"]
     assert table.loc["base", "vs baseline"] == 0.0
-    assert np.isclose(table.loc["wide", "vs baseline"],
-                      table.loc["wide", "test accuracy after retraining"] - table.loc["base", "test accuracy after retraining"])
+    assert np.isclose(
+        table.loc["wide", "vs baseline"],
+        table.loc["wide", "test accuracy after retraining"] - table.loc["base", "test accuracy after retraining"],
+    )
     for name, run in result.history.groupby("name"):
         assert table.loc[name, "best epoch (lowest validation loss)"] == best_epoch(run, "val_loss")
         assert table.loc[name, "best epoch (highest validation accuracy)"] == best_epoch(run, "val_accuracy")
         chosen = best_epoch(run, "val_loss")
         assert table.loc[name, "validation accuracy at best epoch"] == pytest.approx(
-            run.loc[run.epoch == chosen, "val_accuracy"].iloc[0])
+            run.loc[run.epoch == chosen, "val_accuracy"].iloc[0]
+        )
     assert ((table["test accuracy after retraining"] > 0) & (table["test accuracy after retraining"] <= 1)).all()
 
 
@@ -100,7 +103,8 @@ def test_protocol_refuses_bad_input():
 
 def test_protocol_can_skip_retraining_for_the_other_criterion():
     helpers.setup(seed=0, profile="quick")
-    one = select_and_retrain({"base": dict(hidden=[8])}, build, toy_dataset(), epochs=4, batch_size=64,
-                             retrain_both=False)
+    one = select_and_retrain(
+        {"base": dict(hidden=[8])}, build, toy_dataset(), epochs=4, batch_size=64, retrain_both=False
+    )
     assert "test accuracy, epochs by highest validation accuracy" not in one.table.columns
     assert "best epoch (highest validation accuracy)" in one.table.columns

@@ -18,10 +18,10 @@ def test_outside_a_notebook_a_check_prints_its_text(capsys):
 
 
 def test_setup_reports_profile_seed_and_versions(capsys):
+    import helpers
+
     import keras
     import numpy
-
-    import helpers
 
     helpers.setup(seed=3, profile="quick")
     out = capsys.readouterr().out

@@ -30,9 +30,15 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 # Resources a page may load from elsewhere (MathJax from its CDN); the test
 # machine is offline, so these are counted, not checked.
-EXTERNAL_FAILURE_MARKERS = ("net::ERR_NAME_NOT_RESOLVED", "net::ERR_INTERNET_DISCONNECTED",
-                            "net::ERR_CONNECTION_REFUSED", "net::ERR_TIMED_OUT", "net::ERR_PROXY_CONNECTION_FAILED",
-                            "net::ERR_ADDRESS_UNREACHABLE", "net::ERR_NETWORK_ACCESS_DENIED")
+EXTERNAL_FAILURE_MARKERS = (
+    "net::ERR_NAME_NOT_RESOLVED",
+    "net::ERR_INTERNET_DISCONNECTED",
+    "net::ERR_CONNECTION_REFUSED",
+    "net::ERR_TIMED_OUT",
+    "net::ERR_PROXY_CONNECTION_FAILED",
+    "net::ERR_ADDRESS_UNREACHABLE",
+    "net::ERR_NETWORK_ACCESS_DENIED",
+)
 
 
 def _chromium() -> tuple[str, str]:
@@ -42,15 +48,17 @@ def _chromium() -> tuple[str, str]:
         return browser, driver
     prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    install = prefix + ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"]
+    install = [*prefix, "apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"]
     result = subprocess.run(install, capture_output=True, text=True, env=env)
     if result.returncode != 0:  # a fresh machine may have no package lists yet
-        subprocess.run(prefix + ["apt-get", "update", "-qq"], capture_output=True, text=True, env=env)
+        subprocess.run([*prefix, "apt-get", "update", "-qq"], capture_output=True, text=True, env=env)
         result = subprocess.run(install, capture_output=True, text=True, env=env)
     browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (browser and driver):
-        pytest.fail("The browser test needs Debian's chromium and chromium-driver packages, and installing them "
-                    f"failed:\n{result.stderr[-2000:]}\nInstall them with: sudo apt-get install chromium chromium-driver")
+        pytest.fail(
+            "The browser test needs Debian's chromium and chromium-driver packages, and installing them "
+            f"failed:\n{result.stderr[-2000:]}\nInstall them with: sudo apt-get install chromium chromium-driver"
+        )
     return browser, driver
 
 
@@ -86,8 +94,14 @@ def browser():
     binary, driver_path = _chromium()
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1366,900", "--hide-scrollbars"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1366,900",
+        "--hide-scrollbars",
+    ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
@@ -107,8 +121,14 @@ def test_every_page_loads_cleanly_in_chromium(built_site, served_site, browser):
     base, requests = served_site
     ARTIFACTS.mkdir(exist_ok=True)
     problems: list[str] = []
-    counted = {"pages": 0, "images": 0, "internal_links": 0, "anchors": 0, "resources": 0,
-               "external_resources_unreachable_offline": 0}
+    counted = {
+        "pages": 0,
+        "images": 0,
+        "internal_links": 0,
+        "anchors": 0,
+        "resources": 0,
+        "external_resources_unreachable_offline": 0,
+    }
     anchors: dict[str, set[str]] = {}
     chapters = [p for p in toc_files() if p.startswith("chapters/")]
     for page in toc_files():
@@ -130,7 +150,8 @@ def test_every_page_loads_cleanly_in_chromium(built_site, served_site, browser):
             if code >= 400 and path != "/favicon.ico":  # no favicon is set; browsers ask anyway
                 problems.append(f"{page}: {path} answered {code}")
         images = browser.execute_script(
-            "return Array.from(document.images).map(i => [i.currentSrc || i.src, i.complete && i.naturalWidth > 0])")
+            "return Array.from(document.images).map(i => [i.currentSrc || i.src, i.complete && i.naturalWidth > 0])"
+        )
         counted["images"] += len(images)
         problems += [f"{page}: image did not load: {src}" for src, ok in images if not ok]
         for entry in browser.get_log("browser"):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
-import pytest
-
 import helpers
 from helpers import dense_network, load_mnist, sweep, train
+
+import pandas as pd
+import pytest
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_bad_input_gets_clear_errors(tiny):
     model = dense_network(784, [8], 10)
     with pytest.raises(ValueError, match="epochs must be"):
         train(model, tiny, epochs=0, batch_size=32)
-    with pytest.raises(TypeError, match="helpers.Dataset or an"):
+    with pytest.raises(TypeError, match=r"helpers\.Dataset or an"):
         train(model, tiny.x_train, epochs=1, batch_size=32)
     with pytest.raises(ValueError, match="not compiled"):
         train(dense_network(784, [8], 10, compile=False), tiny, epochs=1, batch_size=32)

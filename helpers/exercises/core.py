@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from ..session import SESSION
 
@@ -67,9 +68,7 @@ def _is_placeholder(answer: Any) -> bool:
         return True
     if isinstance(answer, str) and not answer.strip():
         return True
-    if isinstance(answer, (tuple, list)) and answer and all(_is_placeholder(a) for a in answer):
-        return True
-    return False
+    return bool(isinstance(answer, (tuple, list)) and answer and all(_is_placeholder(a) for a in answer))
 
 
 @dataclass
@@ -94,23 +93,31 @@ class Exercise:
     def check(self, answer: Any = ...) -> Verdict:
         """Check ``answer`` and say what is right or wrong about it."""
         if _is_placeholder(answer):
-            verdict = Verdict(self.label, UNSOLVED, "not yet solved. Replace the ... in the cell above "
-                              "with your answer, run that cell, then run this one again.")
+            verdict = Verdict(
+                self.label,
+                UNSOLVED,
+                "not yet solved. Replace the ... in the cell above "
+                "with your answer, run that cell, then run this one again.",
+            )
         else:
             try:
                 verdict = Verdict(self.label, CORRECT, self.checker(answer))
             except Wrong as wrong:
                 verdict = Verdict(self.label, INCORRECT, str(wrong))
             except Exception as error:  # an answer odd enough to trip the checker itself
-                verdict = Verdict(self.label, INCORRECT, f"this answer could not be checked "
-                                  f"({type(error).__name__}: {error}). Is it the kind of object the exercise asks for?")
+                verdict = Verdict(
+                    self.label,
+                    INCORRECT,
+                    f"this answer could not be checked "
+                    f"({type(error).__name__}: {error}). Is it the kind of object the exercise asks for?",
+                )
         self.log.append(verdict)
         return verdict
 
-    def hint(self) -> "Text":
+    def hint(self) -> Text:
         return Text(f"Hint for {self.label.lower()}: {self.hint_text}")
 
-    def solution(self) -> "Text":
+    def solution(self) -> Text:
         return Text(f"One solution to {self.label.lower()}:\n\n{self.solution_code}", code=True)
 
 
@@ -182,6 +189,7 @@ def number(
     (an off-by-one, the other criterion's answer...); each is recognised
     within the same tolerance.
     """
+
     def check(answer: Any) -> str:
         value = as_whole_number(answer, what) if whole else as_number(answer, what)
         if abs(value - expected) <= tolerance:
@@ -201,8 +209,14 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
-def choice(expected: Any, options: Iterable[Any], what: str, *, reasons: Mapping[Any, str] | None = None,
-           normalise: Callable[[Any], Any] = lambda a: a) -> Callable[[Any], str]:
+def choice(
+    expected: Any,
+    options: Iterable[Any],
+    what: str,
+    *,
+    reasons: Mapping[Any, str] | None = None,
+    normalise: Callable[[Any], Any] = lambda a: a,
+) -> Callable[[Any], str]:
     """A checker for one of a few options (a depth, a name, a rate)."""
     options = list(options)
     keyed = {normalise(o): o for o in options}
@@ -211,8 +225,10 @@ def choice(expected: Any, options: Iterable[Any], what: str, *, reasons: Mapping
         try:
             key = normalise(answer)
         except Exception:
-            raise Wrong(f"your answer is {_kind(answer)} ({answer!r:.60}); the exercise asks for {what}, "
-                        f"one of {', '.join(map(str, options))}.") from None
+            raise Wrong(
+                f"your answer is {_kind(answer)} ({answer!r:.60}); the exercise asks for {what}, "
+                f"one of {', '.join(map(str, options))}."
+            ) from None
         if key not in keyed:
             raise Wrong(f"{answer!r} is not among the choices; {what} is one of {', '.join(map(str, options))}.")
         if keyed[key] == expected:
@@ -225,10 +241,10 @@ def choice(expected: Any, options: Iterable[Any], what: str, *, reasons: Mapping
 
 def pair(first: Callable[[Any], str], second: Callable[[Any], str], names: Sequence[str]) -> Callable[[Any], str]:
     """A checker for an answer of two parts, ``(a, b)``, each with its checker."""
+
     def check(answer: Any) -> str:
         if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-            raise Wrong(f"the exercise asks for two values, ({names[0]}, {names[1]}), "
-                        f"not {_kind(answer)}.")
+            raise Wrong(f"the exercise asks for two values, ({names[0]}, {names[1]}), not {_kind(answer)}.")
         messages = []
         for name, part, checker in zip(names, answer, (first, second)):
             if _is_placeholder(part):

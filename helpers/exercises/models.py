@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from .._backend import keras
-
 from .core import Wrong, _kind
 
 _UNSET = object()
@@ -41,8 +40,10 @@ def describe(model: Any) -> dict[str, Any]:
     momentum, loss (name or None).
     """
     if not isinstance(model, keras.Model):
-        raise Wrong(f"your answer is {_kind(model)}; the exercise asks for a Keras model "
-                    f"(what dense_network or keras.Sequential returns).")
+        raise Wrong(
+            f"your answer is {_kind(model)}; the exercise asks for a Keras model "
+            f"(what dense_network or keras.Sequential returns)."
+        )
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     if not dense:
         raise Wrong("your model has no Dense layer at all.")
@@ -96,6 +97,7 @@ def model_checker(what: str, **expected: Any):
 
     ``dropout`` and ``activation`` may be one value for every hidden layer.
     """
+
     def check(answer: Any) -> str:
         got = describe(answer)
         if "inputs" in expected and got["inputs"] != expected["inputs"]:
@@ -103,52 +105,77 @@ def model_checker(what: str, **expected: Any):
         if "hidden" in expected:
             want = list(expected["hidden"])
             if len(got["hidden"]) != len(want):
-                raise Wrong(f"your model has {_plural(len(got['hidden']), 'hidden layer')}, "
-                            f"the exercise asks for {len(want)}.")
+                raise Wrong(
+                    f"your model has {_plural(len(got['hidden']), 'hidden layer')}, the exercise asks for {len(want)}."
+                )
             if got["hidden"] != want:
                 raise Wrong(f"your hidden layers have {got['hidden']} units, the exercise asks for {want}.")
         if "outputs" in expected and got["outputs"] != expected["outputs"]:
-            raise Wrong(f"your output layer has {_plural(got['outputs'], 'unit')}; "
-                        f"the exercise asks for {expected['outputs']}.")
+            raise Wrong(
+                f"your output layer has {_plural(got['outputs'], 'unit')}; the exercise asks for {expected['outputs']}."
+            )
         if "activation" in expected and any(a != expected["activation"] for a in got["activations"]):
-            raise Wrong(f"your hidden activations are {got['activations']}; "
-                        f"the exercise asks for {expected['activation']} everywhere.")
+            raise Wrong(
+                f"your hidden activations are {got['activations']}; "
+                f"the exercise asks for {expected['activation']} everywhere."
+            )
         if "input_dropout" in expected and not _close(got["input_dropout"], expected["input_dropout"]):
             if got["input_dropout"] == 0:
-                raise Wrong(f"your model has no Dropout before its first Dense layer; the exercise asks for "
-                            f"Dropout({expected['input_dropout']}) on the inputs.")
-            raise Wrong(f"your input dropout rate is {got['input_dropout']}; "
-                        f"the exercise asks for {expected['input_dropout']}.")
+                raise Wrong(
+                    f"your model has no Dropout before its first Dense layer; the exercise asks for "
+                    f"Dropout({expected['input_dropout']}) on the inputs."
+                )
+            raise Wrong(
+                f"your input dropout rate is {got['input_dropout']}; the exercise asks for {expected['input_dropout']}."
+            )
         if "dropout" in expected:
             want = expected["dropout"]
             if any(not _close(rate, want) for rate in got["dropout"]):
-                raise Wrong(f"the dropout after your hidden layers is {got['dropout']}; "
-                            f"the exercise asks for {want} after each.")
+                raise Wrong(
+                    f"the dropout after your hidden layers is {got['dropout']}; "
+                    f"the exercise asks for {want} after each."
+                )
         if "batch_norm" in expected:
             want = len(got["hidden"]) if expected["batch_norm"] else 0
             if got["batch_norm"] != want:
-                raise Wrong(f"your model has {_plural(got['batch_norm'], 'BatchNormalization layer')}; "
-                            f"the exercise asks for {want}.")
+                raise Wrong(
+                    f"your model has {_plural(got['batch_norm'], 'BatchNormalization layer')}; "
+                    f"the exercise asks for {want}."
+                )
         for penalty in ("l2", "l1"):
             if penalty in expected and not _close(got[penalty], expected[penalty]):
                 if got[penalty] == 0:
-                    raise Wrong(f"your hidden layers have no {penalty.upper()} penalty; "
-                                f"the exercise asks for {penalty}={expected[penalty]}.")
+                    raise Wrong(
+                        f"your hidden layers have no {penalty.upper()} penalty; "
+                        f"the exercise asks for {penalty}={expected[penalty]}."
+                    )
                 if expected[penalty] == 0:
-                    raise Wrong(f"your hidden layers still have an {penalty.upper()} penalty of {got[penalty]:g}; "
-                                f"the exercise asks for none.")
-                raise Wrong(f"your {penalty.upper()} penalty is {got[penalty]:g}; the exercise asks for {expected[penalty]}.")
-        if any(key in expected for key in ("optimizer", "learning_rate", "momentum", "loss")) and got["optimizer"] is None:
-            raise Wrong("your model is not compiled; build it with dense_network (which compiles) "
-                        "or call model.compile(...).")
+                    raise Wrong(
+                        f"your hidden layers still have an {penalty.upper()} penalty of {got[penalty]:g}; "
+                        f"the exercise asks for none."
+                    )
+                raise Wrong(
+                    f"your {penalty.upper()} penalty is {got[penalty]:g}; the exercise asks for {expected[penalty]}."
+                )
+        if (
+            any(key in expected for key in ("optimizer", "learning_rate", "momentum", "loss"))
+            and got["optimizer"] is None
+        ):
+            raise Wrong(
+                "your model is not compiled; build it with dense_network (which compiles) or call model.compile(...)."
+            )
         if "optimizer" in expected and got["optimizer"] != expected["optimizer"]:
             raise Wrong(f"your model trains with {got['optimizer']}; the exercise asks for {expected['optimizer']}.")
         if "learning_rate" in expected and not _close(got["learning_rate"], expected["learning_rate"]):
-            raise Wrong(f"your {got['optimizer']} has learning rate {got['learning_rate']:g}; "
-                        f"the exercise asks for {expected['learning_rate']:g}.")
+            raise Wrong(
+                f"your {got['optimizer']} has learning rate {got['learning_rate']:g}; "
+                f"the exercise asks for {expected['learning_rate']:g}."
+            )
         if "momentum" in expected and not _close(got["momentum"], expected["momentum"]):
-            raise Wrong(f"your {got['optimizer']} has momentum {got['momentum']:g}; "
-                        f"the exercise asks for {expected['momentum']:g}.")
+            raise Wrong(
+                f"your {got['optimizer']} has momentum {got['momentum']:g}; "
+                f"the exercise asks for {expected['momentum']:g}."
+            )
         if "loss" in expected and got["loss"] != expected["loss"]:
             raise Wrong(f"your model's loss is {got['loss']!r}; the exercise asks for {expected['loss']!r}.")
         return f"right, this is {what}."

@@ -1,0 +1,35 @@
+"""Pieces the chapters' exercises share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..protocol import best_epoch
+
+
+def _epoch_near_misses(history: pd.DataFrame, expected: int, other: str, other_name: str) -> dict[float, str]:
+    """Plausible wrong epochs: the row index, the last epoch, the other criterion's best."""
+    misses: dict[float, str] = {}
+    last = int(history["epoch"].iloc[-1])
+    if last != expected:
+        misses[last] = "that is the last epoch; the best one came earlier."
+    other_best = best_epoch(history, other)
+    if other_best != expected:
+        misses[other_best] = f"that is the epoch with the {other_name}; the exercise asks for the other criterion."
+    if expected - 1 not in misses and expected - 1 >= 0:
+        misses[expected - 1] = "off by one: that is the row's position counted from 0; epochs count from 1."
+    return misses
+
+
+def _one_run(history: pd.DataFrame, name: str | None = None) -> pd.DataFrame:
+    if name is not None:
+        history = history[history["name"] == name]
+    if history.empty:
+        raise ValueError(f"no rows for run {name!r} in the history given to the exercises.")
+    return history.reset_index(drop=True)
+
+
+def _not_name(answer: Any) -> Any:
+    raise TypeError(f"a name is a string, not a {type(answer).__name__}")

@@ -1,0 +1,39 @@
+"""The exercises of chapter 01: A first network: a narrower model; the best epoch by validation loss.
+
+See ``helpers.exercises`` for how a chapter's exercises are built from its results.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..protocol import best_epoch
+from ._shared import _epoch_near_misses
+from .core import Exercise, number
+from .models import model_checker
+
+
+def chapter_01(history: pd.DataFrame) -> tuple[Exercise, Exercise]:
+    """A first network: a narrower model; the best epoch by validation loss."""
+    expected = best_epoch(history, "val_loss")
+    return (
+        Exercise(
+            "Exercise 1",
+            model_checker("a 784-100-10 network", inputs=784, hidden=[100], outputs=10, output_activation="softmax"),
+            "dense_network(inputs, [hidden widths], outputs): the chapter's network is dense_network(784, [1000], 10).",
+            "narrow = dense_network(784, [100], 10)\n"
+            'print(f"{narrow.count_params():,} weights, {model.count_params() - narrow.count_params():,} fewer")',
+        ),
+        Exercise(
+            "Exercise 2",
+            number(
+                expected,
+                "the epoch with the lowest validation loss",
+                whole=True,
+                near_misses=_epoch_near_misses(history, expected, "val_accuracy", "highest validation accuracy"),
+            ),
+            "run.history has one row per epoch; .idxmin() on its val_loss column gives the row, "
+            "and that row's epoch column the epoch.",
+            'best = int(run.history.loc[run.history["val_loss"].idxmin(), "epoch"])',
+        ),
+    )

@@ -1,0 +1,39 @@
+"""The exercises of chapter 04: L1 and L2: the long run's best epoch; a milder L2 penalty.
+
+See ``helpers.exercises`` for how a chapter's exercises are built from its results.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..protocol import best_epoch
+from ._shared import _epoch_near_misses, _one_run
+from .core import Exercise, number
+from .models import model_checker
+
+
+def chapter_04(history: pd.DataFrame, long_run: str) -> tuple[Exercise, Exercise]:
+    """L1 and L2: the long run's best epoch; a milder L2 penalty."""
+    run = _one_run(history, long_run)
+    expected = best_epoch(run, "val_loss")
+    return (
+        Exercise(
+            "Exercise 1",
+            number(
+                expected,
+                f"the epoch of the lowest validation loss in the {long_run} run",
+                whole=True,
+                near_misses=_epoch_near_misses(run, expected, "val_accuracy", "highest validation accuracy"),
+            ),
+            f'keep the rows of durations.history whose name is "{long_run}", then .idxmin() on val_loss.',
+            "long_run = durations.history[durations.history.name == f\"{settings['long']} epochs\"]\n"
+            'best_long = int(long_run.loc[long_run["val_loss"].idxmin(), "epoch"])',
+        ),
+        Exercise(
+            "Exercise 2",
+            model_checker("the wide network with l2=0.001", inputs=784, hidden=[1000], outputs=10, l2=0.001, l1=0.0),
+            "dense_network takes the penalty as a keyword: l2=...",
+            "mild = dense_network(784, [1000], 10, l2=0.001)",
+        ),
+    )

@@ -1,0 +1,47 @@
+"""The exercises of chapter 10: IMDB: the 64-unit variant's best epoch by validation accuracy; a dropout variant.
+
+See ``helpers.exercises`` for how a chapter's exercises are built from its results.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..protocol import best_epoch
+from ._shared import _epoch_near_misses, _one_run
+from .core import Exercise, number
+from .models import model_checker
+
+
+def chapter_10(history: pd.DataFrame, inputs: int) -> tuple[Exercise, Exercise]:
+    """IMDB: the 64-unit variant's best epoch by validation accuracy; a dropout variant."""
+    run = _one_run(history, "64 units")
+    expected = best_epoch(run, "val_accuracy")
+    return (
+        Exercise(
+            "Exercise 1",
+            number(
+                expected,
+                "the epoch with the highest validation accuracy of the 64-unit variant",
+                whole=True,
+                near_misses=_epoch_near_misses(run, expected, "val_loss", "lowest validation loss"),
+            ),
+            'keep the rows of result.history whose name is "64 units", then .idxmax() on val_accuracy.',
+            'rows = result.history[result.history.name == "64 units"]\n'
+            'best_64 = int(rows.loc[rows["val_accuracy"].idxmax(), "epoch"])',
+        ),
+        Exercise(
+            "Exercise 2",
+            model_checker(
+                "the baseline with dropout 0.5",
+                inputs=inputs,
+                hidden=[16, 16],
+                outputs=1,
+                dropout=0.5,
+                optimizer="RMSprop",
+                activation="relu",
+            ),
+            "dense_network(..., dropout=0.5) adds Dropout after each hidden layer; keep the baseline's other settings.",
+            'with_dropout = dense_network(settings["num_words"], [16, 16], 1, dropout=0.5, optimizer="rmsprop")',
+        ),
+    )
