@@ -168,7 +168,11 @@ def dense_network(
     return model
 
 
+def dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
+    """The ``Dense`` layers of a model, input side first (the output layer last)."""
+    return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+
+
 def hidden_layers(model: keras.Model) -> list[keras.layers.Dense]:
     """The hidden ``Dense`` layers of a model (all but the output layer)."""
-    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    return dense[:-1]
+    return dense_layers(model)[:-1]

@@ -169,9 +169,9 @@ def kernel_weights(model: Any, layers: str = "all") -> np.ndarray:
         layers: ``"all"``, ``"hidden"`` (all but the output layer) or
             ``"output"`` (the last ``Dense`` layer).
     """
-    import keras
+    from .models import dense_layers
 
-    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    dense = dense_layers(model)
     chosen = {"all": dense, "hidden": dense[:-1], "output": dense[-1:]}.get(layers)
     if chosen is None:
         raise ValueError(f"layers must be 'all', 'hidden' or 'output', not {layers!r}.")

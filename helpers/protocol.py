@@ -34,6 +34,30 @@ CRITERIA = {
 }
 
 
+@dataclass(frozen=True)
+class Columns:
+    """The names of the protocol table's columns, defined here and nowhere else.
+
+    ``COLUMNS.test`` reads "test accuracy after retraining";
+    ``COLUMNS.best_epoch("val_loss")`` reads "best epoch (lowest validation loss)".
+    """
+
+    validation: str = "validation accuracy at best epoch"
+    test: str = "test accuracy after retraining"
+    vs_baseline: str = "vs baseline"
+
+    def best_epoch(self, criterion: str) -> str:
+        """The column of the best epoch by ``criterion`` (``"val_loss"`` or ``"val_accuracy"``)."""
+        return f"best epoch ({CRITERIA[criterion]})"
+
+    def test_by(self, criterion: str) -> str:
+        """The column of the test accuracy when the epochs come from ``criterion``'s best epoch."""
+        return f"test accuracy, epochs by {CRITERIA[criterion]}"
+
+
+COLUMNS = Columns()
+
+
 def best_epoch(history: pd.DataFrame, criterion: str = "val_loss") -> int:
     """The epoch (from 1) a validation curve rates best; the first one on a tie.
 
@@ -77,7 +101,7 @@ class ProtocolResult:
 
     def best_epochs(self, criterion: str | None = None) -> dict[str, int]:
         """``{variant: best epoch}`` by a criterion (default: the chosen one)."""
-        column = f"best epoch ({CRITERIA[criterion or self.criterion]})"
+        column = COLUMNS.best_epoch(criterion or self.criterion)
         return {name: int(epoch) for name, epoch in self.table[column].items()}
 
     def curves(self, groups: Mapping[str, Sequence[str]], *, title: str | None = None) -> Figure:
@@ -156,9 +180,9 @@ def select_and_retrain(
         run = history[history["name"] == name]
         chosen, alternative = best_epoch(run, criterion), best_epoch(run, other)
         rows[name] = {
-            f"best epoch ({CRITERIA['val_loss']})": chosen if criterion == "val_loss" else alternative,
-            f"best epoch ({CRITERIA['val_accuracy']})": chosen if criterion == "val_accuracy" else alternative,
-            "validation accuracy at best epoch": float(run.loc[run["epoch"] == chosen, "val_accuracy"].iloc[0]),
+            COLUMNS.best_epoch("val_loss"): chosen if criterion == "val_loss" else alternative,
+            COLUMNS.best_epoch("val_accuracy"): chosen if criterion == "val_accuracy" else alternative,
+            COLUMNS.validation: float(run.loc[run["epoch"] == chosen, "val_accuracy"].iloc[0]),
         }
         for epochs_wanted in dict.fromkeys([chosen, alternative] if retrain_both else [chosen]):
             to_train[f"{name} @ {epochs_wanted}"] = {"variant": name, "epochs_wanted": epochs_wanted}
@@ -177,15 +201,13 @@ def select_and_retrain(
     }
     models: dict[str, keras.Model] = {}
     for name, row in rows.items():
-        chosen = row[f"best epoch ({CRITERIA[criterion]})"]
-        alternative = row[f"best epoch ({CRITERIA[other]})"]
-        row["test accuracy after retraining"] = test[f"{name} @ {chosen}"]
+        chosen = row[COLUMNS.best_epoch(criterion)]
+        alternative = row[COLUMNS.best_epoch(other)]
+        row[COLUMNS.test] = test[f"{name} @ {chosen}"]
         if retrain_both:
-            row[f"test accuracy, epochs by {CRITERIA[other]}"] = test[f"{name} @ {alternative}"]
+            row[COLUMNS.test_by(other)] = test[f"{name} @ {alternative}"]
         models[name] = retrained.models[f"{name} @ {chosen}"]
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("variant")
-    table["vs baseline"] = (
-        table["test accuracy after retraining"] - table.loc[baseline, "test accuracy after retraining"]
-    )
+    table[COLUMNS.vs_baseline] = table[COLUMNS.test] - table.loc[baseline, COLUMNS.test]
     seconds = {"validation runs": sum(validated.seconds.values()), "retraining": sum(retrained.seconds.values())}
     return ProtocolResult(history, table, models, criterion, baseline, seconds)

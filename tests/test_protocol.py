@@ -7,7 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import helpers
-from helpers import Dataset, best_epoch, dense_network, select_and_retrain
+from helpers import COLUMNS, Dataset, best_epoch, dense_network, select_and_retrain
 
 import numpy as np
 import pandas as pd
@@ -51,19 +51,19 @@ def result():
 def test_protocol_table_has_one_row_per_variant_and_compares_with_the_baseline(result):
     table = result.table
     assert list(table.index) == ["base", "wide", "tiny"]
-    assert table.loc["base", "vs baseline"] == 0.0
+    assert table.loc["base", COLUMNS.vs_baseline] == 0.0
     assert np.isclose(
-        table.loc["wide", "vs baseline"],
-        table.loc["wide", "test accuracy after retraining"] - table.loc["base", "test accuracy after retraining"],
+        table.loc["wide", COLUMNS.vs_baseline],
+        table.loc["wide", COLUMNS.test] - table.loc["base", COLUMNS.test],
     )
     for name, run in result.history.groupby("name"):
-        assert table.loc[name, "best epoch (lowest validation loss)"] == best_epoch(run, "val_loss")
-        assert table.loc[name, "best epoch (highest validation accuracy)"] == best_epoch(run, "val_accuracy")
+        assert table.loc[name, COLUMNS.best_epoch("val_loss")] == best_epoch(run, "val_loss")
+        assert table.loc[name, COLUMNS.best_epoch("val_accuracy")] == best_epoch(run, "val_accuracy")
         chosen = best_epoch(run, "val_loss")
         assert table.loc[name, "validation accuracy at best epoch"] == pytest.approx(
             run.loc[run.epoch == chosen, "val_accuracy"].iloc[0]
         )
-    assert ((table["test accuracy after retraining"] > 0) & (table["test accuracy after retraining"] <= 1)).all()
+    assert ((table[COLUMNS.test] > 0) & (table[COLUMNS.test] <= 1)).all()
 
 
 def test_retrained_models_are_fresh_trained_on_everything_for_the_best_epochs(result):
@@ -73,7 +73,7 @@ def test_retrained_models_are_fresh_trained_on_everything_for_the_best_epochs(re
         epochs = result.best_epochs()[name]
         assert int(model.optimizer.iterations.numpy()) == epochs * steps_per_epoch
         test = model.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)["accuracy"]
-        assert test == pytest.approx(result.table.loc[name, "test accuracy after retraining"])
+        assert test == pytest.approx(result.table.loc[name, COLUMNS.test])
 
 
 def test_protocol_is_reproducible(result):
@@ -106,5 +106,5 @@ def test_protocol_can_skip_retraining_for_the_other_criterion():
     one = select_and_retrain(
         {"base": dict(hidden=[8])}, build, toy_dataset(), epochs=4, batch_size=64, retrain_both=False
     )
-    assert "test accuracy, epochs by highest validation accuracy" not in one.table.columns
-    assert "best epoch (highest validation accuracy)" in one.table.columns
+    assert COLUMNS.test_by("val_accuracy") not in one.table.columns
+    assert COLUMNS.best_epoch("val_accuracy") in one.table.columns

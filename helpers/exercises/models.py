@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._backend import keras
+from ..models import dense_layers
 from .core import Wrong, _kind
 
 _UNSET = object()
@@ -44,7 +45,7 @@ def describe(model: Any) -> dict[str, Any]:
             f"your answer is {_kind(model)}; the exercise asks for a Keras model "
             f"(what dense_network or keras.Sequential returns)."
         )
-    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    dense = dense_layers(model)
     if not dense:
         raise Wrong("your model has no Dense layer at all.")
     shape = model.inputs[0].shape[1:] if model.inputs else dense[0].input.shape[1:]
