@@ -44,6 +44,10 @@ class DatasetNotFoundError(FileNotFoundError):
     """No local copy of a dataset was found and Keras could not download it."""
 
 
+class DatasetFileError(ValueError):
+    """A local dataset file is there but cannot be read: corrupt, truncated or of another format."""
+
+
 # --------------------------------------------------------------------------
 # Finding files
 # --------------------------------------------------------------------------
@@ -84,6 +88,43 @@ def find_local_file(filename: str) -> Path | None:
     return None
 
 
+def _unreadable(path: Path, dataset: str, error: BaseException) -> DatasetFileError:
+    """The error for a dataset file that is there but cannot be read, with what to do about it."""
+    folder = data_dir()
+    from_course_folder = folder is not None and path.parent.resolve() == folder.resolve()
+    if from_course_folder:
+        origin = f"the folder {DATA_DIR_VARIABLE} names"
+        fix = (
+            f"Replace it with a good copy (for this course: ../shared/datasets/{path.name}), "
+            f"or point {DATA_DIR_VARIABLE} at a folder that holds one."
+        )
+    else:
+        origin = "Keras' download cache"
+        fix = (
+            f"Delete it (rm '{path}') so that Keras downloads it again, "
+            f"or set {DATA_DIR_VARIABLE} to a folder that holds a good copy (for this course: ../shared/datasets)."
+        )
+    return DatasetFileError(
+        f"The {dataset} file '{path}' (found in {origin}, {path.parent}) cannot be read: it is corrupt, "
+        f"truncated (an interrupted download?) or not the dataset's format "
+        f"({type(error).__name__}: {error}). {fix}"
+    )
+
+
+def _read_npz(path: Path, dataset: str, keys: tuple[str, ...], allow_pickle: bool) -> list[np.ndarray]:
+    """The arrays ``keys`` of an ``.npz`` file; a clear ``DatasetFileError`` when it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=allow_pickle) as archive:
+            if not hasattr(archive, "files"):
+                raise ValueError("it holds a single array, not an .npz archive of named arrays")
+            missing = [key for key in keys if key not in archive.files]
+            if missing:
+                raise KeyError(f"no array named {missing}; it has {archive.files}")
+            return [archive[key] for key in keys]
+    except Exception as error:  # zip, zlib, pickle and numpy each fail in their own way
+        raise _unreadable(path, dataset, error) from None
+
+
 def _download(dataset: str, filename: str, keras_call: Callable[[], object]) -> object:
     """Let Keras fetch a dataset, turning any failure into one clear error."""
     try:
@@ -118,8 +159,8 @@ def _mnist_cached() -> tuple[XY, XY]:
 
         result = _download("MNIST", "mnist.npz", keras.datasets.mnist.load_data)
     else:
-        with np.load(path, allow_pickle=False) as f:
-            result = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+        x_train, y_train, x_test, y_test = _read_npz(path, "MNIST", ("x_train", "y_train", "x_test", "y_test"), False)
+        result = (x_train, y_train), (x_test, y_test)
     (x_train, y_train), (x_test, y_test) = result
     _read_only(x_train, y_train, x_test, y_test)
     return (x_train, y_train), (x_test, y_test)
@@ -160,8 +201,7 @@ def _imdb_cached(num_words: int | None) -> tuple[XY, XY]:
 
         result = _download("IMDB", "imdb.npz", lambda: keras.datasets.imdb.load_data(num_words=num_words))
     else:
-        with np.load(path, allow_pickle=True) as f:
-            x_train, y_train, x_test, y_test = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
+        x_train, y_train, x_test, y_test = _read_npz(path, "IMDB", ("x_train", "y_train", "x_test", "y_test"), True)
         rng = np.random.RandomState(KERAS_SEED)  # one generator, train first, as Keras does
         order = np.arange(len(x_train))
         rng.shuffle(order)
@@ -204,8 +244,7 @@ def _reuters_cached(num_words: int | None) -> tuple[XY, XY]:
             lambda: keras.datasets.reuters.load_data(num_words=num_words),
         )
     else:
-        with np.load(path, allow_pickle=True) as f:
-            xs, labels = f["x"], f["y"]
+        xs, labels = _read_npz(path, "Reuters", ("x", "y"), True)
         order = np.arange(len(xs))
         np.random.RandomState(KERAS_SEED).shuffle(order)
         xs, labels = xs[order], labels[order]
@@ -245,8 +284,14 @@ def word_index(dataset: Literal["imdb", "reuters"]) -> dict[str, int]:
 
         module = getattr(keras.datasets, dataset)
         return _download(dataset.upper(), filename, module.get_word_index)  # type: ignore[return-value]
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    try:
+        with open(path, encoding="utf-8") as f:
+            index = json.load(f)
+        if not isinstance(index, dict):
+            raise ValueError(f"it holds a {type(index).__name__}, not a word -> rank mapping")
+    except Exception as error:  # JSON, encoding and type errors alike
+        raise _unreadable(path, f"{dataset.upper()} word index", error) from None
+    return index
 
 
 def decode(sequence: list[int] | np.ndarray, index: dict[str, int]) -> str:

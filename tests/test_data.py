@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import helpers
 
+import io
 import json
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -193,3 +195,57 @@ def test_validation_split_matches_keras_rule():
     assert split.validation[0] is split.x_val
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         d.with_validation_split(1.0)
+
+
+LOADERS = {
+    "mnist.npz": ("MNIST", lambda: helpers.load_mnist(n_train=10)),
+    "imdb.npz": ("IMDB", lambda: helpers.load_imdb()),
+    "reuters.npz": ("Reuters", lambda: helpers.load_reuters()),
+    "imdb_word_index.json": ("IMDB word index", lambda: helpers.word_index("imdb")),
+}
+
+
+def _damaged(kind: str, good: Path) -> bytes:
+    """A file as an interrupted download, a wrong link or a stray archive leaves it."""
+    if kind == "truncated":
+        data = good.read_bytes()
+        return data[: len(data) // 2]
+    if kind == "wrong format":  # e.g. the HTML of an error page saved under the file's name
+        return b"<!DOCTYPE html><html><body>404 Not Found</body></html>\n"
+    buffer = io.BytesIO()  # corrupt: a valid .npz of the wrong arrays
+    np.savez(buffer, something_else=np.arange(3))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["truncated", "wrong format", "corrupt"])
+@pytest.mark.parametrize("filename", list(LOADERS))
+def test_damaged_file_in_the_course_folder_names_it_and_says_what_to_do(
+    filename, kind, tmp_path, monkeypatch, data_folder, fresh_caches
+):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / filename).write_bytes(_damaged(kind, data_folder / filename))
+    monkeypatch.setenv("COURSE_DATA_DIR", str(folder))
+    dataset, load = LOADERS[filename]
+    with pytest.raises(helpers.DatasetFileError) as info:
+        load()
+    message = str(info.value)
+    assert str(folder / filename) in message and f"The {dataset} file" in message
+    assert "COURSE_DATA_DIR" in message and "Replace it with a good copy" in message
+    assert info.value.__suppress_context__  # no traceback from deep inside numpy or zipfile
+
+
+@pytest.mark.parametrize("filename", ["mnist.npz", "imdb.npz", "reuters.npz"])
+def test_damaged_file_in_keras_cache_says_delete_it_to_download_again(
+    filename, tmp_path, monkeypatch, data_folder, fresh_caches
+):
+    cache = tmp_path / "keras_home" / "datasets"
+    cache.mkdir(parents=True)
+    (cache / filename).write_bytes(_damaged("truncated", data_folder / filename))
+    monkeypatch.delenv("COURSE_DATA_DIR")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    with pytest.raises(helpers.DatasetFileError) as info:
+        LOADERS[filename][1]()
+    message = str(info.value)
+    assert "Keras' download cache" in message and f"rm '{cache / filename}'" in message
+    assert "downloads it again" in message
