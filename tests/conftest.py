@@ -73,6 +73,16 @@ def built_site(tmp_path_factory) -> Path:
     shutil.rmtree(out, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def course_session():
+    """Every test starts and ends with a fresh session: no seed, bars, checks or verdicts left over."""
+    from helpers.session import SESSION
+
+    SESSION.reset()
+    yield SESSION
+    SESSION.reset()
+
+
 @pytest.fixture
 def fresh_caches():
     """Forget loaded datasets before and after a test that changes where data comes from."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import helpers
 from helpers import dense_network, load_mnist, sweep, train
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -108,3 +110,60 @@ def test_evaluation_table(tiny):
 def test_sweep_refuses_parameter_names_that_clash_with_metrics():
     with pytest.raises(ValueError, match=r"\['loss'\] would clash"):
         sweep({"a": {"loss": "mse"}}, lambda loss: None)
+
+
+# --------------------------------------------------------------------------
+# What a student sees: the live progress bar (the default outside the book)
+# --------------------------------------------------------------------------
+
+
+def test_train_shows_a_progress_bar_per_epoch_and_no_keras_logs(tiny, capsys, monkeypatch):
+    monkeypatch.setenv("COURSE_PROGRESS", "bar")
+    helpers.setup(seed=0, profile="quick")
+    capsys.readouterr()
+    train(dense_network(784, [16], 10, name="bar_model"), tiny, epochs=3, batch_size=32)
+    out, err = capsys.readouterr()
+    shown = out + err
+    # tqdm's bar, named after the model, counts epochs (it redraws at most 10 times a second: any count of 3)
+    assert re.search(r"bar_model: .*\d/3 \[.*epoch/s", shown), shown
+    assert "val_accuracy=" in shown  # the latest metrics beside it
+    assert "/step" not in shown and "Epoch 1/3" not in shown  # none of Keras' own per-batch or per-epoch logs
+
+
+def test_sweep_shows_one_bar_over_models_with_the_epoch_beside_it(tiny, capsys, monkeypatch):
+    monkeypatch.setenv("COURSE_PROGRESS", "bar")
+    helpers.setup(seed=0, profile="quick")
+    capsys.readouterr()
+    small_sweep(tiny, seed=0)
+    out, err = capsys.readouterr()
+    shown = out + err
+    assert re.search(r"\d/4 \[.*model/s", shown) and "epoch=" in shown, shown
+    assert "/step" not in shown and "Epoch 1/3" not in shown
+    assert not helpers.SESSION.bars  # the sweep's bar is closed and forgotten
+
+
+def test_no_progress_bar_in_book_builds(tiny, capsys, monkeypatch):
+    monkeypatch.setenv("COURSE_PROGRESS", "none")
+    train(dense_network(784, [16], 10, name="quiet_model"), tiny, epochs=2, batch_size=32)
+    out, err = capsys.readouterr()
+    assert "quiet_model" not in out + err and "epoch" not in out + err
+
+
+def test_an_interrupted_sweep_returns_the_runs_that_finished(tiny, capsys):
+    helpers.setup(seed=0, profile="quick")
+    started = []
+
+    def run(width):
+        started.append(width)
+        if len(started) == 3:  # Ctrl-C while the third configuration trains
+            raise KeyboardInterrupt
+        return train(dense_network(784, [width], 10), tiny, epochs=2, batch_size=32)
+
+    configs = {f"w{w}": {"width": w} for w in (8, 16, 32, 64)}
+    with pytest.warns(UserWarning, match="interrupted after 2 of 4 configurations"):
+        result = sweep(configs, run)
+    assert started == [8, 16, 32]  # the fourth never started
+    assert list(result.history["name"].unique()) == ["w8", "w16"]
+    assert set(result.seconds) == {"w8", "w16"} and len(result.history) == 2 * 2
+    assert "Trained 2 models" in capsys.readouterr().out
+    assert not helpers.SESSION.bars
