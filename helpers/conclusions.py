@@ -13,7 +13,7 @@ A claim the run does not support raises ``ConclusionNotSupported``, which
 fails the notebook under nbval and fails the book build.  Every check is
 also kept in ``helpers.SESSION.checks`` for the chapter's summary.
 
-Used first in: "Depth versus sample size".
+Used first in: "A first network".
 """
 
 from __future__ import annotations

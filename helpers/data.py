@@ -11,7 +11,7 @@ returns (the tests check this).  The ``load_*`` functions add the preparation
 a chapter needs: flattening, scaling, inversion and subsets for MNIST;
 multi-hot vectors and a validation hold-out for IMDB and Reuters.
 
-Used first in: "Depth versus sample size" (MNIST).
+Used first in: "A first network" (MNIST).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A chapter states its model in one line, e.g.::
 
     dense_network(784, [512] * 5, 10, dropout=0.2)
 
-Used first in: "Depth versus sample size".
+Used first in: "A first network".
 """
 
 from __future__ import annotations

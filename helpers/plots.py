@@ -6,7 +6,7 @@
 * Training is drawn solid, validation dashed.
 * Every figure has a title, axis labels and a legend.
 
-Used first in: "Depth versus sample size".
+Used first in: "A first network".
 """
 
 from __future__ import annotations

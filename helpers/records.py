@@ -7,7 +7,7 @@ executed chapters to build "Results at a glance" and "About this build", so
 those pages show what the chapters really did in this build, never typed-in
 numbers.
 
-Used first in: every chapter (through ``setup``).
+No chapter calls it directly: ``setup`` and ``check_conclusion`` do, in every chapter.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The one call at the top of every chapter: seed, determinism, profile.
 
-Used first in: "Depth versus sample size".
+Used first in: "A first network".
 """
 
 from __future__ import annotations

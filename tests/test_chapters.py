@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 import nbformat
@@ -43,3 +45,80 @@ def test_chapter_starts_with_setup_and_checks_its_conclusion(path):
     assert "helpers.setup(" in code[1], "the code cell after the install cell must call helpers.setup"
     assert any("check_conclusion(" in source for source in code), "the chapter checks no conclusion"
     assert not any("verbose=1" in source or "verbose=2" in source for source in code)
+
+
+# --------------------------------------------------------------------------
+# "Used first in" lines that stay true
+# --------------------------------------------------------------------------
+
+
+def _title(nb: nbformat.NotebookNode) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    raise AssertionError("a chapter without a '# ' title")
+
+
+def _helpers_modules_used(nb: nbformat.NotebookNode) -> set[str]:
+    """The ``helpers`` modules whose names a chapter's code imports or reads (``helpers.X``)."""
+    import helpers
+
+    used: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.ImportFrom) and node.module == "helpers":
+                used |= {helpers._EXPORTS[alias.name] for alias in node.names if alias.name in helpers._EXPORTS}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("helpers.exercises"):
+                used.add("exercises")
+            elif (
+                isinstance(node, ast.Attribute)
+                and getattr(node.value, "id", None) == "helpers"
+                and node.attr in helpers._EXPORTS
+            ):
+                used.add(helpers._EXPORTS[node.attr])
+    return used
+
+
+def _first_users() -> dict[str, str]:
+    """``{module: title of the first chapter, in book order, that uses it}``."""
+    first: dict[str, str] = {}
+    for name in toc_files():
+        path = ROOT / f"{name}.ipynb"
+        if not path.is_file():
+            continue
+        nb = nbformat.read(path, as_version=4)
+        for module in sorted(_helpers_modules_used(nb)):
+            first.setdefault(module, _title(nb))
+    return first
+
+
+def _module_files() -> dict[str, list[Path]]:
+    """Each traced module and the files whose docstring speaks for it."""
+    files = {path.stem: [path] for path in (ROOT / "helpers").glob("*.py") if path.stem != "__init__"}
+    exercises = ROOT / "helpers" / "exercises"
+    files["exercises"] = [exercises / "__init__.py", exercises / "core.py", exercises / "models.py"]
+    return files
+
+
+def test_used_first_in_names_the_first_chapter_that_uses_the_module():
+    """A module's 'Used first in: "Title"' is the first chapter in _toc.yml that imports one of its names.
+
+    A module no chapter uses directly (session, records, the backend import) has no such line.
+    """
+    first = _first_users()
+    wrong = []
+    for module, paths in _module_files().items():
+        for path in paths:
+            doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+            said = re.findall(r'Used first in: "([^"]+)"', doc)
+            other = "Used first in" in doc and not said
+            expected = [first[module]] if module in first else []
+            if said != expected or other:
+                wrong.append(
+                    f"{path.relative_to(ROOT)} says {said or 'nothing'}, the chapters say {expected or 'none'}"
+                )
+    assert not wrong, "\n".join(wrong)

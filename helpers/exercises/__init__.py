@@ -11,6 +11,8 @@ The ``solution_code`` of each exercise is the code between the
 ``# BEGIN SOLUTION`` and ``# END SOLUTION`` lines of the chapter
 (tests/test_exercises.py holds them equal).  ``core`` holds the checker
 blocks and verdicts, ``models`` reads a student's Keras model back.
+
+Used first in: "A first network".
 """
 
 from .chapter_01 import chapter_01
