@@ -230,6 +230,28 @@ def test_install_cell_does_nothing_outside_colab(clean_python, local_source):
     assert "HELPERS None" in result.stdout
 
 
+def test_a_fresh_install_runs_a_chapters_first_cells(clean_python, local_source, tmp_path, data_folder):
+    """`pip install .` (not editable) into a clean environment gives a helpers that runs a chapter's opening.
+
+    The chapter's first four code cells (install cell, imports and setup, a digit grid, the data table) run
+    as a script, away from this checkout, with the installed package.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(MPLBACKEND="Agg", COURSE_PROFILE="quick", COURSE_PROGRESS="none", COURSE_DATA_DIR=str(data_folder))
+    install = [str(clean_python), "-m", "pip", "install", "-q", "--no-deps", str(local_source)]
+    subprocess.run(install, check=True, capture_output=True, env=env, timeout=600)
+    cells = [c.source for c in nbformat.read(CHAPTERS[0], as_version=4).cells if c.cell_type == "code"][:4]
+    script = "\n\n".join(cells) + "\n\nprint('HELPERS FROM', helpers.__file__)\nprint('MNIST', mnist.x_train.shape)\n"
+    result = subprocess.run(
+        [str(clean_python), "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    origin = result.stdout.split("HELPERS FROM", 1)[1].split()[0]
+    assert "site-packages" in origin and str(ROOT) not in origin, origin
+    assert "MNIST (10000, 784)" in result.stdout
+    assert "Profile 'quick'" in result.stdout  # setup's line, as a reader sees it
+
+
 def test_install_cell_installs_helpers_in_colab(clean_python, local_source):
     result = _run_install_cell(clean_python, local_source, in_colab=True)
     assert result.returncode == 0, result.stdout + result.stderr
