@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
-from ..protocol import best_epoch
+from ..protocol import CRITERIA, best_epoch
+from .core import number
 
 
 def _epoch_near_misses(history: pd.DataFrame, expected: int, other: str, other_name: str) -> dict[float, str]:
@@ -21,6 +23,13 @@ def _epoch_near_misses(history: pd.DataFrame, expected: int, other: str, other_n
     if expected - 1 not in misses and expected - 1 >= 0:
         misses[expected - 1] = "off by one: that is the row's position counted from 0; epochs count from 1."
     return misses
+
+
+def best_epoch_checker(run: pd.DataFrame, criterion: str, what: str) -> Callable[[Any], str]:
+    """A checker for "which epoch was best by ``criterion``?", read off this run's history."""
+    expected = best_epoch(run, criterion)
+    other = "val_accuracy" if criterion == "val_loss" else "val_loss"
+    return number(expected, what, whole=True, near_misses=_epoch_near_misses(run, expected, other, CRITERIA[other]))
 
 
 def _one_run(history: pd.DataFrame, name: str | None = None) -> pd.DataFrame:

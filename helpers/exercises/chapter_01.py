@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..protocol import best_epoch
-from ._shared import _epoch_near_misses
-from .core import Exercise, number
+from ._shared import best_epoch_checker
+from .core import Exercise
 from .models import model_checker
 
 
 def chapter_01(history: pd.DataFrame) -> tuple[Exercise, Exercise]:
     """A first network: a narrower model; the best epoch by validation loss."""
-    expected = best_epoch(history, "val_loss")
     return (
         Exercise(
             "Exercise 1",
@@ -26,12 +24,7 @@ def chapter_01(history: pd.DataFrame) -> tuple[Exercise, Exercise]:
         ),
         Exercise(
             "Exercise 2",
-            number(
-                expected,
-                "the epoch with the lowest validation loss",
-                whole=True,
-                near_misses=_epoch_near_misses(history, expected, "val_accuracy", "highest validation accuracy"),
-            ),
+            best_epoch_checker(history, "val_loss", "the epoch with the lowest validation loss"),
             "run.history has one row per epoch; .idxmin() on its val_loss column gives the row, "
             "and that row's epoch column the epoch.",
             'best = int(run.history.loc[run.history["val_loss"].idxmin(), "epoch"])',

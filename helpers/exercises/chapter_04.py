@@ -7,25 +7,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..protocol import best_epoch
-from ._shared import _epoch_near_misses, _one_run
-from .core import Exercise, number
+from ._shared import _one_run, best_epoch_checker
+from .core import Exercise
 from .models import model_checker
 
 
 def chapter_04(history: pd.DataFrame, long_run: str) -> tuple[Exercise, Exercise]:
     """L1 and L2: the long run's best epoch; a milder L2 penalty."""
     run = _one_run(history, long_run)
-    expected = best_epoch(run, "val_loss")
     return (
         Exercise(
             "Exercise 1",
-            number(
-                expected,
-                f"the epoch of the lowest validation loss in the {long_run} run",
-                whole=True,
-                near_misses=_epoch_near_misses(run, expected, "val_accuracy", "highest validation accuracy"),
-            ),
+            best_epoch_checker(run, "val_loss", f"the epoch of the lowest validation loss in the {long_run} run"),
             f'keep the rows of durations.history whose name is "{long_run}", then .idxmin() on val_loss.',
             "long_run = durations.history[durations.history.name == f\"{settings['long']} epochs\"]\n"
             'best_long = int(long_run.loc[long_run["val_loss"].idxmin(), "epoch"])',

@@ -7,24 +7,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..protocol import best_epoch
-from ._shared import _epoch_near_misses, _one_run
-from .core import Exercise, number
+from ._shared import _one_run, best_epoch_checker
+from .core import Exercise
 from .models import model_checker
 
 
 def chapter_10(history: pd.DataFrame, inputs: int) -> tuple[Exercise, Exercise]:
     """IMDB: the 64-unit variant's best epoch by validation accuracy; a dropout variant."""
     run = _one_run(history, "64 units")
-    expected = best_epoch(run, "val_accuracy")
     return (
         Exercise(
             "Exercise 1",
-            number(
-                expected,
-                "the epoch with the highest validation accuracy of the 64-unit variant",
-                whole=True,
-                near_misses=_epoch_near_misses(run, expected, "val_loss", "lowest validation loss"),
+            best_epoch_checker(
+                run, "val_accuracy", "the epoch with the highest validation accuracy of the 64-unit variant"
             ),
             'keep the rows of result.history whose name is "64 units", then .idxmax() on val_accuracy.',
             'rows = result.history[result.history.name == "64 units"]\n'
