@@ -3,6 +3,7 @@
 #   make test   runs the unit tests, every chapter under nbval and a book build (quick profile)
 #   make student  writes the student editions (solutions removed) to student/chapters
 #   make lint     ruff's lint and format checks (CI runs them before the tests)
+#   make test-tensorflow  the student editions on TensorFlow, Colab's default backend (CI runs it too)
 # Both create the virtual environment .venv from requirements.txt when it is missing.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -19,7 +20,7 @@ ifeq ($(origin COURSE_DATA_DIR), undefined)
   endif
 endif
 
-.PHONY: book quick-book test lint student benchmark env clean
+.PHONY: book quick-book test test-tensorflow lint student benchmark env clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 10), "Python 3.10 or newer is needed (3.11 recommended): set PYTHON=..."'
@@ -34,7 +35,8 @@ env: $(STAMP)
 # The chapters the cache lacks run first, JOBS at a time, each in its own kernel;
 # the book build then takes every chapter from the cache.
 book: $(STAMP)
-	@config="$$($(BIN)/python -m coursebook.build config $(PROFILE))" && set -x && \
+	@export KERAS_BACKEND="$${KERAS_BACKEND:-$$($(BIN)/python -c 'import coursebook; print(coursebook.BOOK_BACKEND)')}" && \
+	config="$$($(BIN)/python -m coursebook.build config $(PROFILE))" && set -x && \
 	COURSE_PROGRESS=none $(BIN)/python -m coursebook.build execute $(PROFILE) --jobs $(JOBS) && \
 	COURSE_PROFILE=$(PROFILE) COURSE_PROGRESS=none $(BIN)/jupyter-book build . --warningiserror --keep-going \
 		--config "$$config"
@@ -45,6 +47,11 @@ quick-book:
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The student editions top to bottom at the quick profile on TensorFlow, the backend a
+# Colab student gets by default (the book itself is built and tested on JAX).
+test-tensorflow: $(STAMP)
+	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest student/chapters
 
 # ruff, configured in pyproject.toml: helpers, coursebook, tests, benchmarks and the chapters' code cells.
 lint: $(STAMP)

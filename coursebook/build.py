@@ -37,7 +37,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from . import ROOT
+from . import ROOT, use_book_backend
 
 
 def helpers_fingerprint(root: Path = ROOT) -> str:
@@ -192,6 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     execute.add_argument("profile", help="quick or full")
     execute.add_argument("--jobs", type=int, default=2, help="chapters at a time (default 2)")
     args = parser.parse_args(argv)
+    use_book_backend()  # the chapters' kernels inherit it
     try:
         if args.command == "config":
             print(write_config(args.profile))

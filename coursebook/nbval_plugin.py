@@ -31,6 +31,8 @@ from typing import Any
 
 import pytest
 
+from . import ROOT, use_book_backend
+
 _runs: dict[Path, dict[str, Any]] = {}
 STORED: list[Path] = []  # chapters stored in this pytest session, in order
 
@@ -40,6 +42,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # also when pytest is pointed at chapters/ alone (tests/conftest.py then
     # does not load).
     os.environ.setdefault("COURSE_PROFILE", "quick")
+    use_book_backend()
     os.environ.setdefault("COURSE_PROGRESS", "none")
 
 
@@ -57,6 +60,11 @@ def _as_jupyter_shows(source: str, outputs: list[Any]) -> list[Any]:
     except Exception:  # source IPython's tokenizer cannot read (magics): keep everything
         quiet = False
     return [o for o in outputs if not (quiet and o.get("output_type") == "execute_result")]
+
+
+def _is_chapter_source(item: pytest.Item) -> bool:
+    """A cell of a chapter source (chapters/), not of a student edition (student/chapters/)."""
+    return Path(str(item.parent.fspath)).resolve().parent == ROOT / "chapters"
 
 
 def _is_nbval_cell(item: pytest.Item) -> bool:
@@ -111,19 +119,46 @@ def exercise_items(parent: Any) -> list[pytest.Item]:
     return items
 
 
+def student_edition_items(parent: Any) -> list[pytest.Item]:
+    """The extra item after a student edition run on its own: every check said "not yet solved"."""
+    from collections import defaultdict
+
+    from nbval.plugin import IPyNbCell
+
+    from .editions import CHECK_TAG, tags
+
+    checks = sum(CHECK_TAG in tags(cell) for cell in parent.nb.cells)
+    cell = _verdicts_cell(checks, "unsolved", 'a check of the student edition did not say "not yet solved"')
+    item = IPyNbCell.from_parent(
+        parent,
+        name="Student edition: checks say not yet solved",
+        cell_num=10_000,
+        cell=cell,
+        options=defaultdict(bool, check=parent.compare_outputs),
+    )
+    item.course_extra = True
+    return [item]
+
+
+def _is_student_edition(item: pytest.Item) -> bool:
+    return Path(str(item.parent.fspath)).resolve().parent == ROOT / "student" / "chapters"
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    last: dict[Any, int] = {}
+    last: dict[Any, tuple[int, Any]] = {}
     for position, item in enumerate(items):
-        if _is_nbval_cell(item) and Path(str(item.parent.fspath)).parent.name == "chapters":
-            last[item.parent] = position
-    for parent, position in sorted(last.items(), key=lambda pair: -pair[1]):
-        items[position + 1 : position + 1] = exercise_items(parent)
+        if _is_nbval_cell(item) and _is_chapter_source(item):
+            last[item.parent] = (position, exercise_items)
+        elif _is_nbval_cell(item) and _is_student_edition(item):
+            last[item.parent] = (position, student_edition_items)
+    for parent, (position, extra) in sorted(last.items(), key=lambda pair: -pair[1][0]):
+        items[position + 1 : position + 1] = extra(parent)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     outcome = yield
-    if not _is_nbval_cell(item):
+    if not (_is_nbval_cell(item) and _is_chapter_source(item)):
         return
     report = outcome.get_result()
     path = Path(str(item.parent.fspath))

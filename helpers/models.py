@@ -10,18 +10,9 @@ Used first in: "A first network".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from ._backend import keras
-
-# Compile options used for every model of the course.  Running 50 batches per
-# call into TensorFlow gives bit-identical histories to plain ``model.fit`` and
-# saves the Python round trip of every batch.  XLA (``jit_compile``) is decided
-# per run by ``helpers.train``: it costs a few seconds of compilation and pays
-# off only on long runs (measured on the 2-core CPU: see the chapter
-# "Depth versus sample size" and ``XLA_MIN_STEPS`` in training.py).
-FAST_COMPILE: dict[str, Any] = {"jit_compile": False, "steps_per_execution": 50}
-AUTO_JIT_ATTRIBUTE = "_course_auto_jit"
 
 Position = Literal["after_activation", "before_activation"]
 
@@ -98,7 +89,7 @@ def dense_network(
         metrics: metrics to track.
         kernel_initializer: initializer of every kernel (biases start at zero).
         name: model name shown by ``summary()``.
-        compile: compile the model (with ``FAST_COMPILE``) before returning it.
+        compile: compile the model (Keras' own defaults; nothing hidden) before returning it.
 
     Returns:
         A ``keras.Sequential`` model, compiled unless ``compile=False``.
@@ -162,9 +153,7 @@ def dense_network(
             optimizer=optimizer,
             loss=loss or default_loss,
             metrics=list(metrics),
-            **FAST_COMPILE,
         )
-        setattr(model, AUTO_JIT_ATTRIBUTE, True)
     return model
 
 

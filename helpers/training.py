@@ -23,16 +23,8 @@ from tqdm.auto import tqdm
 
 from ._backend import keras
 from .data import XY, Dataset
-from .models import AUTO_JIT_ATTRIBUTE
 from .runtime import current_seed, progress_mode
 from .session import SESSION
-
-# XLA compiles a model's training step in about 3.5 s on the 2-core CPU, and
-# then runs each step up to twice as fast at small batches.  Below this many
-# steps per run the compilation costs more than it saves (measured: 8 steps x
-# 18 epochs took 5.1 s without XLA, 8.7 s with it; 1875 steps x 2 epochs took
-# 31.5 s without, 22.2 s with).
-XLA_MIN_STEPS = 1500
 
 
 @dataclass
@@ -126,9 +118,6 @@ def train(
     if not model.compiled:
         raise ValueError("The model is not compiled: build it with dense_network(...) or call model.compile().")
     (x, y), validation_data = _pairs(data, validation)
-    if getattr(model, AUTO_JIT_ATTRIBUTE, False) and model.train_function is None:
-        steps = -(-len(x) // int(batch_size)) * int(epochs)
-        model.jit_compile = steps >= XLA_MIN_STEPS
     extra = list(callbacks or [])
     own_bar = None
     if SESSION.bars:

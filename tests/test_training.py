@@ -70,16 +70,21 @@ def test_train_without_validation_and_with_pairs(tiny):
     assert "val_loss" not in run.history
 
 
-def test_short_runs_skip_xla_long_runs_use_it(tiny):
-    from helpers.training import XLA_MIN_STEPS
+def test_models_compile_with_keras_defaults_and_train_as_plain_fit_does(tiny):
+    """No hidden switches: dense_network compiles as model.compile does, and train() is model.fit."""
+    import keras
 
     model = dense_network(784, [8], 10)
-    train(model, tiny, epochs=1, batch_size=64)
-    assert model.jit_compile is False
-    model = dense_network(784, [8], 10)
-    epochs = -(-XLA_MIN_STEPS // len(tiny.x_train))  # batch size 1: one step per image
-    train(model, tiny, epochs=epochs, batch_size=1, validation=None)
-    assert model.jit_compile is True
+    reference = keras.Sequential([keras.Input((784,)), keras.layers.Dense(8), keras.layers.Dense(10)])
+    reference.compile(optimizer="adam", loss="categorical_crossentropy")
+    assert model.jit_compile == reference.jit_compile and model.steps_per_execution == 1
+    keras.utils.set_random_seed(0)
+    ours = train(dense_network(784, [8], 10), tiny, epochs=2, batch_size=64).history
+    keras.utils.set_random_seed(0)
+    plain = dense_network(784, [8], 10)
+    theirs = plain.fit(tiny.x_train, tiny.y_train, epochs=2, batch_size=64, validation_data=tiny.validation, verbose=0)
+    for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert list(ours[metric]) == theirs.history[metric]
 
 
 def test_bad_input_gets_clear_errors(tiny):
