@@ -20,7 +20,14 @@ from typing import Any
 
 # Each public name and the module that defines it.
 _MODULES: dict[str, tuple[str, ...]] = {
-    "conclusions": ("Check", "ConclusionNotSupported", "check_conclusion", "checks_table"),
+    "conclusions": (
+        "Check",
+        "ConclusionNotSupported",
+        "check_conclusion",
+        "check_effect",
+        "check_ratio",
+        "checks_table",
+    ),
     "data": (
         "Dataset",
         "DatasetFileError",
@@ -43,7 +50,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "runtime": ("current_seed", "setup"),
     "seeds": ("NotStackable", "SeedRuns", "train_seeds"),
     "session": ("SESSION",),
-    "summaries": ("evaluation_table", "run_summary"),
+    "summaries": ("evaluation_table", "over_seeds", "run_summary"),
     "training": ("Sweep", "TrainingRun", "sweep", "train"),
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}

@@ -9,6 +9,7 @@ book's tooling reads them without starting a deep-learning backend.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import sys
@@ -17,26 +18,34 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def _import_all() -> None:
+    import keras  # noqa: F401
+
+    # Keras seeds TensorFlow too whenever it is installed (keras.utils.set_random_seed
+    # imports it, whatever the backend), so TensorFlow is imported here, in the quiet.
+    if importlib.util.find_spec("tensorflow") is not None:
+        import tensorflow  # noqa: F401
+
+
 def _import_quietly() -> None:
-    """Import Keras (and so its backend) with the process's stderr closed for the moment.
+    """Import Keras, its backend and TensorFlow with the process's stderr closed for the moment.
 
     Jupyter kernels forward the C++ stderr into the notebook, and TensorFlow
     prints its oneDNN notice there before any log level applies.  Python
     errors still surface: they are raised as exceptions, not printed.
     """
-    if "keras" in sys.modules:
+    if "keras" in sys.modules and "tensorflow" in sys.modules:
         return
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (OSError, ValueError):  # no real stderr (some embedded interpreters)
-        import keras
-
+        _import_all()
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
-        import keras  # noqa: F401
+        _import_all()
     finally:
         os.dup2(saved, 2)
         os.close(saved)

@@ -13,13 +13,35 @@ A claim the run does not support raises ``ConclusionNotSupported``, which
 fails the notebook under nbval and fails the book build.  Every check is
 also kept in ``helpers.SESSION.checks`` for the chapter's summary.
 
+**Effects are judged over seeds, by one rule** (``check_effect``).  A chapter
+that compares settings runs each of them from several seeds (``profile.seeds``)
+and measures the effect it claims once per seed, signed so that a positive
+value is what the claim says (e.g. "accuracy with batch norm minus without").
+The claim holds when
+
+1. the effect is positive in **every** seed: no seed contradicts the claim; and
+2. its **mean** over the seeds reaches the claim's **margin**: the smallest
+   effect the claim calls real, stated in the claim and chosen from what the
+   effect is (a point of accuracy, a factor of two), never from a printed run.
+
+A sign flip therefore fails the check instead of passing it, an effect within
+seed-to-seed noise fails rule 1, and a real but negligible one fails rule 2.
+The evidence lists every seed's value, so a reader sees the spread.
+
+A claim of the form "at least k times as large" is the same rule on the
+logarithm of the ratio (``check_ratio``): the ratio exceeds 1 in every seed,
+and its geometric mean reaches k.
+
 Used first in: "A first network".
 """
 
 from __future__ import annotations
 
 import html
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -66,6 +88,63 @@ def check_conclusion(claim: str, *, passed: bool, evidence: str) -> Check:
             f"Re-read the plots above: the effect is not there at these settings."
         )
     return result
+
+
+def check_effect(
+    claim: str,
+    effects: Mapping[Any, float],
+    *,
+    margin: float,
+    what: str,
+    digits: int = 3,
+) -> Check:
+    """Judge a claimed effect over seeds by the rule above; raise if the seeds do not support it.
+
+    Args:
+        claim: the conclusion in words, stating the margin (e.g. "at least one point").
+        effects: ``{seed: effect}``, each signed so that positive is what the claim says.
+        margin: the smallest mean effect the claim calls real (> 0).
+        what: what an effect value is, for the evidence (e.g. "test accuracy gained").
+        digits: decimals shown in the evidence.
+
+    Raises:
+        ConclusionNotSupported: when a seed shows no effect or the opposite one, or the mean misses the margin.
+    """
+    if not effects:
+        raise ValueError("check_effect needs the effect of at least one seed.")
+    if not margin > 0:
+        raise ValueError(f"the margin is the smallest effect the claim calls real; it must be > 0, not {margin!r}.")
+    values = {seed: float(value) for seed, value in effects.items()}
+    if any(math.isnan(v) for v in values.values()):
+        raise ValueError(f"an effect is not a number: {values}.")
+    mean = sum(values.values()) / len(values)
+    positive = sum(v > 0 for v in values.values())
+    per_seed = ", ".join(f"{v:+.{digits}f} (seed {seed})" for seed, v in values.items())
+    evidence = (
+        f"{what} per seed: {per_seed}; positive in {positive} of {len(values)} seeds; "
+        f"mean {mean:+.{digits}f} {'>=' if mean >= margin else '<'} margin {margin:g}"
+    )
+    return check_conclusion(claim, passed=positive == len(values) and mean >= margin, evidence=evidence)
+
+
+def check_ratio(claim: str, ratios: Mapping[Any, float], *, at_least: float, what: str) -> Check:
+    """Judge "at least ``at_least`` times as large" over seeds: the rule of ``check_effect`` on log-ratios.
+
+    Every seed's ratio must exceed 1 and their geometric mean must reach ``at_least`` (> 1).
+    """
+    if not at_least > 1:
+        raise ValueError(f"at_least is a factor above 1 (e.g. 2 for 'twice as large'), not {at_least!r}.")
+    values = {seed: float(r) for seed, r in ratios.items()}
+    if not values or any(not r > 0 for r in values.values()):
+        raise ValueError(f"ratios must be positive numbers, one per seed, not {values}.")
+    geometric = math.exp(sum(math.log(r) for r in values.values()) / len(values))
+    above = sum(r > 1 for r in values.values())
+    per_seed = ", ".join(f"{r:.3g}x (seed {seed})" for seed, r in values.items())
+    evidence = (
+        f"{what} per seed: {per_seed}; above 1 in {above} of {len(values)} seeds; "
+        f"geometric mean {geometric:.3g}x {'>=' if geometric >= at_least else '<'} {at_least:g}x"
+    )
+    return check_conclusion(claim, passed=above == len(values) and geometric >= at_least, evidence=evidence)
 
 
 def checks_table() -> pd.DataFrame:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 METRIC_LABELS = {
@@ -93,7 +94,9 @@ def learning_curves(
     Args:
         history: a tidy frame as ``Sweep.history`` gives: an ``epoch`` column,
             the metric columns and ``val_<metric>`` columns.
-        hue: the column whose values get one colour each.
+        hue: the column whose values get one colour each.  When the history
+            has a ``seed`` column with several seeds, each colour shows the
+            mean over seeds as a line and the range over seeds as a band.
         col: a column whose values get one column of panels each (optional).
         metrics: one row of panels per metric.
         title: the figure title.
@@ -113,6 +116,7 @@ def learning_curves(
     if missing:
         raise KeyError(f"learning_curves: the history has no column {missing}; it has {list(history.columns)}.")
     columns = list(dict.fromkeys(history[col])) if col else [None]
+    seeded = "seed" in history.columns and history["seed"].nunique() > 1
     colors = colors_for(list(history[hue]))
     fig, axes = plt.subplots(
         len(metrics),
@@ -130,10 +134,17 @@ def learning_curves(
                 runs = part[part[hue] == value]
                 if runs.empty:
                     continue
+                shown_metrics = [metric] + ([f"val_{metric}"] if validation and f"val_{metric}" in runs else [])
+                if seeded:
+                    # Several seeds: the mean over seeds, and a band from the lowest to the highest seed.
+                    grouped = runs.groupby(x, sort=True)[shown_metrics]
+                    low, high, runs = grouped.min(), grouped.max(), grouped.mean().reset_index()
+                    for name in shown_metrics:
+                        ax.fill_between(low.index, low[name], high[name], color=color, alpha=0.15, lw=0)
                 ax.plot(runs[x], runs[metric], color=color, lw=1.6)
-                if validation and f"val_{metric}" in runs:
+                if len(shown_metrics) > 1:
                     ax.plot(runs[x], runs[f"val_{metric}"], color=color, lw=1.6, ls="--")
-                if marks and value in marks:
+                if marks and value in marks and "epoch" in runs:
                     at = runs[runs["epoch"] == marks[value]]
                     shown = f"val_{metric}" if validation and f"val_{metric}" in runs else metric
                     if not at.empty:
@@ -149,12 +160,16 @@ def learning_curves(
     # Run names speak for themselves; other columns are named: "depth = 3".
     legend_name = hue_label or (None if hue == "name" else hue)
     handles = [Line2D([], [], color=c, lw=2.5, label=_label(v, legend_name)) for v, c in colors.items()]
+    count = history["seed"].nunique() if seeded else 1
+    of_seeds = f", mean of {count} seeds" if seeded else ""
     handles += [
-        Line2D([], [], color="0.3", lw=1.6, label="training"),
-        Line2D([], [], color="0.3", lw=1.6, ls="--", label="validation"),
+        Line2D([], [], color="0.3", lw=1.6, label=f"training{of_seeds}"),
+        Line2D([], [], color="0.3", lw=1.6, ls="--", label=f"validation{of_seeds}"),
     ]
     if marks:
         handles.append(Line2D([], [], color="0.3", ls="none", marker="o", mfc="none", mew=1.8, label="best epoch"))
+    if seeded:
+        handles.append(Patch(color="0.3", alpha=0.15, label=f"band: lowest to highest of {count} seeds"))
     fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     if title:
         fig.suptitle(title)

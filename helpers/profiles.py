@@ -20,6 +20,10 @@ PROFILES: dict[str, str] = {
     "full": "the settings the published book uses, as close to the source as a 2-core CPU allows",
 }
 
+# How many seeds each comparison runs: enough to see the spread, judged by
+# ``helpers.check_effect``; the quick profile keeps the tests fast.
+SEEDS_PER_PROFILE = {"quick": 2, "full": 3}
+
 T = TypeVar("T")
 
 
@@ -34,10 +38,17 @@ class Profile:
     Attributes:
         name: ``"quick"`` or ``"full"``.
         description: one line saying what the profile is for.
+        base_seed: the seed ``helpers.setup`` was given.
     """
 
     name: str
     description: str
+    base_seed: int = 0
+
+    @property
+    def seeds(self) -> list[int]:
+        """The seeds every comparison of a chapter runs: 2 in ``quick``, 3 in ``full``, from the base seed on."""
+        return list(range(self.base_seed, self.base_seed + SEEDS_PER_PROFILE[self.name]))
 
     @property
     def is_quick(self) -> bool:

@@ -5,6 +5,7 @@ Used first in: "A first network".
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 
@@ -33,7 +34,7 @@ def setup(seed: int = 0, profile: str | None = None) -> Profile:
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, not {seed!r}.")
-    chosen = get_profile(profile)
+    chosen = dataclasses.replace(get_profile(profile), base_seed=seed)
     progress_mode()  # fail early on a misspelt COURSE_PROGRESS
     SESSION.seed = seed
     keras.utils.set_random_seed(seed)
@@ -46,8 +47,10 @@ def setup(seed: int = 0, profile: str | None = None) -> Profile:
         tf.config.experimental.enable_op_determinism()
     use_course_style()
     info = run_info(chosen.name, seed)
+    info["seeds"] = chosen.seeds
     text = (
-        f"Profile '{chosen.name}' ({chosen.description}); seed {seed}. "
+        f"Profile '{chosen.name}' ({chosen.description}); seed {seed}; "
+        f"comparisons over seeds {', '.join(map(str, chosen.seeds))}. "
         f"Python {info['python']}, Keras {info['keras']} on {backend_label(info)}, NumPy {info['numpy']}."
     )
     records.show("run", info, text, f'<p class="course-run-line">{html.escape(text)}</p>')

@@ -91,8 +91,11 @@ def _loss_name(model: keras.Model) -> str:
     return name
 
 
-def _accuracy_kind(loss: str) -> str | None:
-    return {"binary_crossentropy": "binary", "sparse_categorical_crossentropy": "sparse"}.get(loss, "categorical")
+def _accuracy_kind(loss: str, outputs: int) -> str:
+    """Which accuracy Keras reports for ``metrics=["accuracy"]``: by the labels' form and the outputs."""
+    if loss == "sparse_categorical_crossentropy":
+        return "sparse"
+    return "binary" if outputs == 1 else "categorical"
 
 
 class StackedDense(keras.layers.Layer):
@@ -149,7 +152,7 @@ class StackedNetwork(keras.Model):
                 if isinstance(step, StackedDense):
                     step.shared_input = False
                     break
-        kind = _accuracy_kind(self.loss_name)
+        kind = _accuracy_kind(self.loss_name, int(dense_layers(first)[-1].units))
         self.accuracy_kind = kind
         self.copy_loss = [keras.metrics.Mean(name=f"loss_s{i}") for i in range(self.count)]
         self.copy_accuracy = [keras.metrics.Mean(name=f"accuracy_s{i}") for i in range(self.count)]
@@ -200,7 +203,10 @@ class StackedNetwork(keras.Model):
         if self.accuracy_kind == "sparse":
             y_copies = ops.repeat(ops.expand_dims(y, 1), self.count, axis=1)
         else:
-            y_copies = ops.repeat(ops.expand_dims(ops.cast(y, y_pred.dtype), 1), self.count, axis=1)
+            y = ops.cast(y, y_pred.dtype)
+            if len(y.shape) == 1:  # (batch,) targets of a one-output network, as Keras accepts them
+                y = ops.expand_dims(y, -1)
+            y_copies = ops.repeat(ops.expand_dims(y, 1), self.count, axis=1)
         losses = ops.mean(per_example(y_copies, y_pred), axis=0) + self._penalty()  # (copies,)
         batch = ops.shape(y_pred)[0]
         correct = self._correct(y_copies, y_pred)  # (batch, copies)

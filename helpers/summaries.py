@@ -75,7 +75,8 @@ def evaluation_table(models: Mapping[str, Any], data: Dataset, metric: str = "ac
     test numbers, unlike the running averages Keras logs during an epoch.
 
     Args:
-        models: ``{name: trained keras model}``.
+        models: ``{name: trained keras model}``, or ``{(name, seed): model}``
+            (``Sweep.seed_models``) for one row per model and seed.
         data: the ``Dataset`` the models were trained on.
         metric: the metric compared (its name in ``model.evaluate``).
 
@@ -96,4 +97,37 @@ def evaluation_table(models: Mapping[str, Any], data: Dataset, metric: str = "ac
             f"test_{metric}": test[metric],
             "gap": train[metric] - test[metric],
         }
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    seeded = bool(rows) and all(isinstance(key, tuple) for key in rows)
+    return table.rename_axis(["model", "seed"] if seeded else "model")
+
+
+def over_seeds(
+    frame: pd.DataFrame, values: Sequence[str], by: str | Sequence[str] = "name", digits: int = 4
+) -> pd.DataFrame:
+    """Each value as its mean over seeds with the range, one row per ``by`` group: "0.9212 (0.9180 to 0.9240)".
+
+    Args:
+        frame: one row per run and seed (e.g. ``Sweep.final()``, ``run_summary`` by name and seed,
+            or ``evaluation_table(sweep.seed_models, ...)`` with its index reset).
+        values: the numeric columns to summarise.
+        by: the column(s) that name a setting; the rows of each group are its seeds.
+        digits: decimals shown.
+
+    Returns:
+        A frame of strings for the reader, indexed by ``by``, with a column ``seeds`` (how many).
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in [*keys, *values] if c not in frame.columns]
+    if missing:
+        raise KeyError(f"over_seeds: no column {missing}; the frame has {list(frame.columns)}.")
+    grouped = frame.groupby(keys, sort=False)
+    mean, low, high = grouped[list(values)].mean(), grouped[list(values)].min(), grouped[list(values)].max()
+    out = pd.DataFrame(index=mean.index)
+    for column in values:
+        out[column] = [
+            f"{m:.{digits}f} ({lo:.{digits}f} to {hi:.{digits}f})"
+            for m, lo, hi in zip(mean[column], low[column], high[column])
+        ]
+    out["seeds"] = grouped.size()
+    return out

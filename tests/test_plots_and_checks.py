@@ -123,3 +123,66 @@ def test_digit_grid_titles_and_mistakes():
     assert [ax.get_title() for ax in digit_grid(images[:2], one_hot).axes[:2]] == ["7", "8"]
     with pytest.raises(ValueError, match="2 images but 3 labels"):
         digit_grid(images[:2], [1, 2, 3])
+
+
+# --------------------------------------------------------------------------
+# Several seeds: mean lines with a band; the one rule for effects
+# --------------------------------------------------------------------------
+
+
+def seeded_history():
+    frames = []
+    for seed, shift in ((0, 0.0), (1, 0.1), (2, 0.2)):
+        frame = fake_history()
+        frame["seed"] = seed
+        frame["val_loss"] += shift
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_learning_curves_draw_the_mean_of_the_seeds_and_a_band_from_lowest_to_highest():
+    fig = learning_curves(seeded_history(), hue="depth", col="dropout")
+    ax = fig.axes[0]
+    validation = ax.get_lines()[1]  # depth 1's dashed validation loss: the mean of the three seeds
+    np.testing.assert_allclose(validation.get_ydata(), [1.0 / e + 0.1 for e in range(1, 7)])
+    bands = ax.collections
+    assert len(bands) == 4  # training and validation band for each depth
+    lows = bands[1].get_paths()[0].vertices[:, 1]
+    assert lows.min() == pytest.approx(1.0 / 6)  # the band reaches down to seed 0's curve
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "training, mean of 3 seeds" in labels and "band: lowest to highest of 3 seeds" in labels
+
+
+def test_check_effect_passes_only_when_every_seed_agrees_and_the_mean_clears_the_margin():
+    ok = helpers.check_effect("gains a point", {0: 0.012, 1: 0.02}, margin=0.01, what="accuracy gained")
+    assert ok.passed and "+0.012 (seed 0), +0.020 (seed 1)" in ok.evidence and "positive in 2 of 2" in ok.evidence
+    with pytest.raises(ConclusionNotSupported, match="positive in 1 of 2"):  # one seed contradicts the claim
+        helpers.check_effect("gains a point", {0: 0.05, 1: -0.001}, margin=0.01, what="gain")
+    with pytest.raises(ConclusionNotSupported, match=r"mean \+0.005 < margin 0.01"):  # real but too small
+        helpers.check_effect("gains a point", {0: 0.004, 1: 0.006}, margin=0.01, what="gain")
+    with pytest.raises(ConclusionNotSupported):  # a sign flip is a failure, never a success
+        helpers.check_effect("gains a point", {0: -0.05, 1: -0.04}, margin=0.01, what="gain")
+    with pytest.raises(ValueError, match="margin"):
+        helpers.check_effect("x", {0: 1.0}, margin=0, what="gain")
+    with pytest.raises(ValueError, match="at least one seed"):
+        helpers.check_effect("x", {}, margin=0.1, what="gain")
+
+
+def test_over_seeds_shows_mean_and_range_per_setting():
+    final = seeded_history().groupby(["name", "seed"]).last().reset_index()
+    table = helpers.over_seeds(final, ["val_loss"], digits=3)
+    assert table.loc["d1 p0.0", "val_loss"] == "0.267 (0.167 to 0.367)"
+    assert table.loc["d1 p0.0", "seeds"] == 3
+    with pytest.raises(KeyError, match="no column"):
+        helpers.over_seeds(final, ["nothing"])
+
+
+def test_check_ratio_is_the_same_rule_on_log_ratios():
+    ok = helpers.check_ratio("at least 5x", {0: 8.0, 1: 20.0}, at_least=5, what="dead units, 0.1 over 0.001")
+    assert ok.passed and "8x (seed 0)" in ok.evidence and "geometric mean 12.6x >= 5x" in ok.evidence
+    with pytest.raises(ConclusionNotSupported, match="above 1 in 1 of 2"):
+        helpers.check_ratio("at least 2x", {0: 30.0, 1: 0.9}, at_least=2, what="r")
+    with pytest.raises(ConclusionNotSupported, match="< 5x"):
+        helpers.check_ratio("at least 5x", {0: 3.0, 1: 4.0}, at_least=5, what="r")
+    with pytest.raises(ValueError, match="above 1"):
+        helpers.check_ratio("x", {0: 2.0}, at_least=1, what="r")

@@ -172,3 +172,30 @@ def test_an_interrupted_sweep_returns_the_runs_that_finished(tiny, capsys):
     assert set(result.seconds) == {"w8", "w16"} and len(result.history) == 2 * 2
     assert "Trained 2 models" in capsys.readouterr().out
     assert not helpers.SESSION.bars
+
+
+def test_a_sweep_over_seeds_runs_every_configuration_once_per_seed(tiny):
+    helpers.setup(seed=0, profile="quick")
+
+    def run(width):
+        return train(dense_network(784, [width], 10), tiny, epochs=2, batch_size=64)
+
+    result = sweep({"w8": {"width": 8}, "w16": {"width": 16}}, run, seeds=[5, 6], keep_models=True)
+    h = result.history
+    assert list(h.columns[:4]) == ["name", "width", "seed", "epoch"]
+    assert len(h) == 2 * 2 * 2 and result.runs == ["name", "seed"] and len(result.final()) == 4
+    assert set(result.seed_models) == {("w8", 5), ("w8", 6), ("w16", 5), ("w16", 6)}
+    assert result.models["w8"] is result.seed_models[("w8", 5)]
+    # each run is the single run with its seed
+    import keras
+
+    keras.utils.set_random_seed(6)
+    alone = run(16).history
+    assert list(h[(h.name == "w16") & (h.seed == 6)]["val_loss"]) == list(alone["val_loss"])
+    with pytest.raises(ValueError, match="distinct"):
+        sweep({"w8": {"width": 8}}, run, seeds=[1, 1])
+
+
+def test_profile_seeds_follow_the_base_seed():
+    assert helpers.setup(seed=0, profile="quick").seeds == [0, 1]
+    assert helpers.setup(seed=100, profile="full").seeds == [100, 101, 102]
