@@ -50,7 +50,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "runtime": ("current_seed", "setup"),
     "seeds": ("NotStackable", "SeedRuns", "train_seeds"),
     "session": ("SESSION",),
-    "summaries": ("evaluation_table", "over_seeds", "run_summary"),
+    "summaries": ("curve_noise", "evaluation_table", "over_seeds", "run_summary"),
     "training": ("Sweep", "TrainingRun", "sweep", "train"),
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}

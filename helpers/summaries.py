@@ -1,4 +1,4 @@
-"""Per-run numbers read off learning curves: gap, best epoch, rise, jitter.
+"""Per-run numbers read off learning curves: gap, best epoch, rise, noise; tables over seeds.
 
 Used first in: "Depth versus sample size"; the regularization and homework
 chapters read the same numbers.
@@ -13,6 +13,18 @@ import numpy as np
 import pandas as pd
 
 from .data import Dataset
+
+
+def curve_noise(values: Sequence[float] | np.ndarray) -> float:
+    """Mean distance of each inner point of a curve from the midpoint of its two neighbours.
+
+    A straight or gently bending curve scores near 0 however fast it rises or
+    falls; a zigzag scores about its jump size.  0 for fewer than three points.
+    """
+    v = np.asarray(values, dtype=float)
+    if len(v) < 3:
+        return 0.0
+    return float(np.mean(np.abs(v[1:-1] - (v[:-2] + v[2:]) / 2)))
 
 
 def run_summary(history: pd.DataFrame, by: Sequence[str] = ("name",), metric: str = "accuracy") -> pd.DataFrame:
@@ -31,9 +43,11 @@ def run_summary(history: pd.DataFrame, by: Sequence[str] = ("name",), metric: st
       training, steadier than the last epoch's value when the curve is noisy;
     * ``val_loss_excess``: ``late_val_loss - min_val_loss``: how far above its best the validation
       loss sits late in training, whether it climbed steadily or jumps about;
-    * ``val_loss_jitter``: mean absolute change of the validation loss from one
-      epoch to the next over the second half of training, a measure of how
-      noisy the validation curve is.
+    * ``val_loss_noise``: how far, on average, the validation loss of an epoch
+      in the second half of training sits off the midpoint of its two
+      neighbours (``curve_noise``): near 0 for a curve that falls or climbs
+      steadily, large for one that jumps up and down.  Unlike the mean change
+      from epoch to epoch, it does not count steady overfitting as noise.
     """
     needed = [*by, "epoch", metric, f"val_{metric}", "loss", "val_loss"]
     missing = [c for c in needed if c not in history.columns]
@@ -58,7 +72,7 @@ def run_summary(history: pd.DataFrame, by: Sequence[str] = ("name",), metric: st
                 "val_loss_rise": val_loss[-1] - val_loss[best],
                 "late_val_loss": late,
                 "val_loss_excess": late - float(val_loss[best]),
-                "val_loss_jitter": float(np.mean(np.abs(np.diff(half)))) if len(half) > 1 else 0.0,
+                "val_loss_noise": curve_noise(val_loss[max(len(val_loss) // 2 - 1, 0) :]),
             }
         )
 
