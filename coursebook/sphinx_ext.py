@@ -192,7 +192,9 @@ def results_table(env: Any, fromdoc: str) -> nodes.Node:
         claims = nodes.bullet_list()
         numbers = nodes.bullet_list()
         for check in checks:
-            claims += nodes.list_item("", _paragraph(("✔ " if check["passed"] else "✘ ") + check["claim"]))
+            seeds = check.get("seeds")
+            judged = f" (judged over {seeds} seeds)" if seeds else " (one run)"
+            claims += nodes.list_item("", _paragraph(("✔ " if check["passed"] else "✘ ") + check["claim"] + judged))
             numbers += nodes.list_item("", _paragraph(check["evidence"]))
         status = f"✔ {passed} of {len(checks)}" if passed == len(checks) else f"✘ {passed} of {len(checks)}"
         rows.append(

@@ -55,12 +55,15 @@ class ConclusionNotSupported(AssertionError):
 
 @dataclass(frozen=True)
 class Check:
+    """One checked claim: whether it held, the numbers that decided it, over how many seeds (``None``: one run)."""
+
     claim: str
     passed: bool
     evidence: str
+    seeds: int | None = None
 
 
-def check_conclusion(claim: str, *, passed: bool, evidence: str) -> Check:
+def check_conclusion(claim: str, *, passed: bool, evidence: str, seeds: int | None = None) -> Check:
     """Record a claim with its evidence; raise if the evidence contradicts it.
 
     Args:
@@ -71,12 +74,12 @@ def check_conclusion(claim: str, *, passed: bool, evidence: str) -> Check:
     Raises:
         ConclusionNotSupported: when ``passed`` is false.
     """
-    result = Check(claim, bool(passed), evidence)
+    result = Check(claim, bool(passed), evidence, seeds)
     SESSION.checks.append(result)
     symbol = "✔" if result.passed else "✘"
     records.show(
         "check",
-        {"claim": claim, "passed": result.passed, "evidence": evidence},
+        {"claim": claim, "passed": result.passed, "evidence": evidence, "seeds": seeds},
         f"{symbol} {claim}\n    evidence: {evidence}",
         f"<p>{symbol} <strong>{html.escape(claim)}</strong><br>"
         f'<span class="course-evidence">evidence: {html.escape(evidence)}</span></p>',
@@ -124,7 +127,9 @@ def check_effect(
         f"{what} per seed: {per_seed}; positive in {positive} of {len(values)} seeds; "
         f"mean {mean:+.{digits}f} {'>=' if mean >= margin else '<'} margin {margin:g}"
     )
-    return check_conclusion(claim, passed=positive == len(values) and mean >= margin, evidence=evidence)
+    return check_conclusion(
+        claim, passed=positive == len(values) and mean >= margin, evidence=evidence, seeds=len(values)
+    )
 
 
 def check_ratio(claim: str, ratios: Mapping[Any, float], *, at_least: float, what: str) -> Check:
@@ -144,9 +149,11 @@ def check_ratio(claim: str, ratios: Mapping[Any, float], *, at_least: float, wha
         f"{what} per seed: {per_seed}; above 1 in {above} of {len(values)} seeds; "
         f"geometric mean {geometric:.3g}x {'>=' if geometric >= at_least else '<'} {at_least:g}x"
     )
-    return check_conclusion(claim, passed=above == len(values) and geometric >= at_least, evidence=evidence)
+    return check_conclusion(
+        claim, passed=above == len(values) and geometric >= at_least, evidence=evidence, seeds=len(values)
+    )
 
 
 def checks_table() -> pd.DataFrame:
     """The checks made so far in this session, one row each."""
-    return pd.DataFrame([c.__dict__ for c in SESSION.checks], columns=["claim", "passed", "evidence"])
+    return pd.DataFrame([c.__dict__ for c in SESSION.checks], columns=["claim", "passed", "evidence", "seeds"])
