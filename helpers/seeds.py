@@ -24,6 +24,8 @@ epoch for all of them).  What differs per copy: the initial weights and the
 dropout masks.  Batch normalization (whose statistics would mix the copies)
 and anything else the stack does not know fall back to one ``fit`` per seed,
 with the same history.
+
+Used first in: "Learning rate".
 """
 
 from __future__ import annotations

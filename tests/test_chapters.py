@@ -43,7 +43,8 @@ def test_chapter_starts_with_setup_and_checks_its_conclusion(path):
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
     assert "google.colab" in code[0], "the first code cell must be the guarded Colab install cell"
     assert "helpers.setup(" in code[1], "the code cell after the install cell must call helpers.setup"
-    assert any("check_conclusion(" in source for source in code), "the chapter checks no conclusion"
+    checks = ("check_conclusion(", "check_effect(", "check_ratio(")
+    assert any(c in source for source in code for c in checks), "the chapter checks no conclusion"
     assert not any("verbose=1" in source or "verbose=2" in source for source in code)
 
 
