@@ -131,7 +131,7 @@ CASES = [
         "02_depth_vs_sample_size",
         ex.chapter_02,
         {"summary": _summary(), "n": 1000, "width": 512, "depth": 9},
-        {"summary": _summary(), "small": 1000, "WIDTH": 512, "DEPTHS": [1, 5, 9]},
+        {"mean_summary": _summary(), "small": 1000, "WIDTH": 512, "DEPTHS": [1, 5, 9]},
         ("most_overfit", "deep_dropout"),
         (
             [(9, "val_loss_excess is 0.200"), (7, "not among the choices"), ("deep", "your answer is a str")],

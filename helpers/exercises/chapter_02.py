@@ -29,9 +29,9 @@ def chapter_02(summary: pd.DataFrame, n: int, width: int, depth: int) -> tuple[E
                 reasons=reasons,
                 normalise=lambda a: int(as_number(a, "a depth such as 5")),
             ),
-            f'summary.query("n == {n} and dropout == 0") keeps the runs asked about; '
+            f'mean_summary.query("n == {n} and dropout == 0") keeps the runs asked about; '
             "look for the largest val_loss_excess.",
-            'plain = summary.query("n == @small and dropout == 0")\n'
+            'plain = mean_summary.query("n == @small and dropout == 0")\n'
             'most_overfit = int(plain.loc[plain["val_loss_excess"].idxmax(), "depth"])',
         ),
         Exercise(
