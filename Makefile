@@ -20,7 +20,7 @@ ifeq ($(origin COURSE_DATA_DIR), undefined)
   endif
 endif
 
-.PHONY: book quick-book test test-tensorflow lint student benchmark env clean
+.PHONY: book quick-book test test-tensorflow lint student benchmark robustness env clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 10), "Python 3.10 or newer is needed (3.11 recommended): set PYTHON=..."'
@@ -62,6 +62,11 @@ lint: $(STAMP)
 # which the Colab buttons open; run after editing a chapter or the repository address.
 student: $(STAMP)
 	$(BIN)/python -m coursebook.editions student
+
+# Every chapter from several base seeds; writes robustness/$(PROFILE).json (shown on the site).
+BASES ?= 0 100 200
+robustness: $(STAMP)
+	$(BIN)/python -m coursebook.robustness $(PROFILE) --bases $(BASES) --jobs $(JOBS)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/training_speed.py --repeats 1 --markdown benchmarks/results.md

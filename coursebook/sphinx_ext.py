@@ -64,6 +64,56 @@ class BuildDirective(_TableDirective):
     kind = "build"
 
 
+class RobustnessDirective(SphinxDirective):
+    """``{course-robustness}``: the recorded robustness runs (``robustness/*.json``), one table per profile."""
+
+    def run(self) -> list[nodes.Node]:
+        from .robustness import RESULTS, claims_table
+
+        folder = Path(self.env.srcdir) / RESULTS
+        found = []
+        for profile in ("quick", "full"):
+            path = folder / f"{profile}.json"
+            if path.is_file():
+                self.env.note_dependency(str(path))
+                found.append(json.loads(path.read_text()))
+        if not found:
+            return [_paragraph("No robustness run is recorded yet (make robustness PROFILE=quick).")]
+        out: list[nodes.Node] = []
+        for record in found:
+            rows = claims_table(record)
+            everywhere = sum(r["passed"] == r["of"] for r in rows)
+            out.append(
+                _paragraph(
+                    f"{record['profile']} profile: base seeds {', '.join(map(str, record['bases']))}, "
+                    f"{record['backend']} backend, {record['machine']}, {record['date']}. "
+                    f"{everywhere} of {len(rows)} claims passed for every base seed."
+                )
+            )
+            table_rows = []
+            for row in rows:
+                evidence = nodes.bullet_list()
+                for base, check in row["bases"].items():
+                    mark = "✔" if check["passed"] else "✘"
+                    evidence += nodes.list_item("", _paragraph(f"base {base}: {mark} {check['evidence']}"))
+                for base in row["not reached"]:
+                    evidence += nodes.list_item(
+                        "", _paragraph(f"base {base}: not reached (the chapter stopped earlier)")
+                    )
+                table_rows.append(
+                    [
+                        _paragraph(row["chapter"]),
+                        _paragraph(row["claim"]),
+                        _paragraph(f"{row['passed']} of {row['of']}"),
+                        evidence,
+                    ]
+                )
+            out.append(
+                _table(["Chapter", "Claim", "Passed", "Evidence per base seed"], table_rows, "course-robustness-table")
+            )
+        return out
+
+
 def _store(env: Any) -> dict[str, dict[str, Any]]:
     if not hasattr(env, "course_records"):
         env.course_records = {}
@@ -281,6 +331,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(course_table)
     app.add_directive("course-results", ResultsDirective)
     app.add_directive("course-build", BuildDirective)
+    app.add_directive("course-robustness", RobustnessDirective)
     app.add_post_transform(FillTables)
     app.connect("doctree-read", collect_records)
     app.connect("env-purge-doc", purge)

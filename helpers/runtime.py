@@ -16,6 +16,8 @@ from .profiles import Profile, get_profile
 from .session import SESSION
 
 PROGRESS_VARIABLE = "COURSE_PROGRESS"
+# Set by the robustness runs (``make robustness``): replaces the seed a chapter passes to setup.
+BASE_SEED_VARIABLE = "COURSE_BASE_SEED"
 PROGRESS_MODES = ("bar", "none")
 
 
@@ -26,7 +28,9 @@ def setup(seed: int = 0, profile: str | None = None) -> Profile:
     (on a GPU at the price of TensorFlow's slower deterministic kernels).
 
     Args:
-        seed: seed for Python, NumPy and TensorFlow (and every later sweep).
+        seed: seed for Python, NumPy and the Keras backend, and the first of
+            the profile's seeds.  ``COURSE_BASE_SEED``, when set, replaces it
+            (the robustness runs execute every chapter from other base seeds).
         profile: ``"quick"`` or ``"full"``; ``None`` reads ``COURSE_PROFILE``.
 
     Returns:
@@ -34,6 +38,11 @@ def setup(seed: int = 0, profile: str | None = None) -> Profile:
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, not {seed!r}.")
+    override = os.environ.get(BASE_SEED_VARIABLE, "").strip()
+    if override:
+        if not override.isdigit():
+            raise ValueError(f"{BASE_SEED_VARIABLE}={override!r} is not a seed: use a whole number >= 0, e.g. 100.")
+        seed = int(override)
     chosen = dataclasses.replace(get_profile(profile), base_seed=seed)
     progress_mode()  # fail early on a misspelt COURSE_PROGRESS
     SESSION.seed = seed
