@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,15 +121,39 @@ def check_effect(
     if any(math.isnan(v) for v in values.values()):
         raise ValueError(f"an effect is not a number: {values}.")
     mean = sum(values.values()) / len(values)
-    positive = sum(v > 0 for v in values.values())
-    per_seed = ", ".join(f"{v:+.{digits}f} (seed {seed})" for seed, v in values.items())
+    return _judge(
+        claim,
+        values,
+        what,
+        agree=lambda v: v > 0,
+        agreeing="positive",
+        show=lambda v: f"{v:+.{digits}f}",
+        centre=f"mean {mean:+.{digits}f}",
+        centre_ok=mean >= margin,
+        bar=f"margin {margin:g}",
+    )
+
+
+def _judge(
+    claim: str,
+    values: dict[Any, float],
+    what: str,
+    *,
+    agree: Callable[[float], bool],
+    agreeing: str,
+    show: Callable[[float], str],
+    centre: str,
+    centre_ok: bool,
+    bar: str,
+) -> Check:
+    """The rule itself: every seed agrees and the centre clears the bar; the evidence lists every seed."""
+    count = sum(agree(v) for v in values.values())
+    per_seed = ", ".join(f"{show(v)} (seed {seed})" for seed, v in values.items())
     evidence = (
-        f"{what} per seed: {per_seed}; positive in {positive} of {len(values)} seeds; "
-        f"mean {mean:+.{digits}f} {'>=' if mean >= margin else '<'} margin {margin:g}"
+        f"{what} per seed: {per_seed}; {agreeing} in {count} of {len(values)} seeds; "
+        f"{centre} {'>=' if centre_ok else '<'} {bar}"
     )
-    return check_conclusion(
-        claim, passed=positive == len(values) and mean >= margin, evidence=evidence, seeds=len(values)
-    )
+    return check_conclusion(claim, passed=count == len(values) and centre_ok, evidence=evidence, seeds=len(values))
 
 
 def check_ratio(claim: str, ratios: Mapping[Any, float], *, at_least: float, what: str) -> Check:
@@ -143,14 +167,16 @@ def check_ratio(claim: str, ratios: Mapping[Any, float], *, at_least: float, wha
     if not values or any(not r > 0 for r in values.values()):
         raise ValueError(f"ratios must be positive numbers, one per seed, not {values}.")
     geometric = math.exp(sum(math.log(r) for r in values.values()) / len(values))
-    above = sum(r > 1 for r in values.values())
-    per_seed = ", ".join(f"{r:.3g}x (seed {seed})" for seed, r in values.items())
-    evidence = (
-        f"{what} per seed: {per_seed}; above 1 in {above} of {len(values)} seeds; "
-        f"geometric mean {geometric:.3g}x {'>=' if geometric >= at_least else '<'} {at_least:g}x"
-    )
-    return check_conclusion(
-        claim, passed=above == len(values) and geometric >= at_least, evidence=evidence, seeds=len(values)
+    return _judge(
+        claim,
+        values,
+        what,
+        agree=lambda r: r > 1,
+        agreeing="above 1",
+        show=lambda r: f"{r:.3g}x",
+        centre=f"geometric mean {geometric:.3g}x",
+        centre_ok=geometric >= at_least,
+        bar=f"{at_least:g}x",
     )
 
 
