@@ -23,27 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The Keras backend the book is built, tested and benchmarked with, unless
 # KERAS_BACKEND says otherwise: what is validated is what is published.
-# JAX trains the course's dense networks about 5 times faster than TensorFlow
-# on the 2-core CPU (benchmarks/README.md).
+# JAX trains the course's dense networks 1.5 to 2.7 times faster than TensorFlow
+# on the 2-core CPU, measured side by side (benchmarks/README.md).
 BOOK_BACKEND = "jax"
 
 
 def use_book_backend() -> str:
     """Set ``KERAS_BACKEND`` to the book's backend unless it is set already; return the one in force."""
     return os.environ.setdefault("KERAS_BACKEND", BOOK_BACKEND)
-
-
-def project_root(root: Path | None = None) -> Path:
-    """The course checkout the tooling works on (default: the one it sits in).
-
-    Raises:
-        FileNotFoundError: when that folder holds no ``_toc.yml``, e.g. because
-            the tooling was copied or installed away from a checkout.
-    """
-    folder = Path(root) if root is not None else ROOT
-    if not (folder / "_toc.yml").is_file():
-        raise FileNotFoundError(
-            f"{folder} is not a checkout of the course (no _toc.yml there). Run the book's "
-            f"commands from the repository, e.g. `make book`, with coursebook/ beside _toc.yml."
-        )
-    return folder
