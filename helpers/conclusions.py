@@ -105,7 +105,7 @@ def check_effect(
 
     Args:
         claim: the conclusion in words, stating the margin (e.g. "at least one point").
-        effects: ``{seed: effect}``, each signed so that positive is what the claim says.
+        effects: ``{seed: effect}`` (or a Series indexed by seed), each signed so that positive is what the claim says.
         margin: the smallest mean effect the claim calls real (> 0).
         what: what an effect value is, for the evidence (e.g. "test accuracy gained").
         digits: decimals shown in the evidence.
@@ -113,11 +113,11 @@ def check_effect(
     Raises:
         ConclusionNotSupported: when a seed shows no effect or the opposite one, or the mean misses the margin.
     """
-    if not effects:
+    values = {seed: float(value) for seed, value in dict(effects).items()}
+    if not values:
         raise ValueError("check_effect needs the effect of at least one seed.")
     if not margin > 0:
         raise ValueError(f"the margin is the smallest effect the claim calls real; it must be > 0, not {margin!r}.")
-    values = {seed: float(value) for seed, value in effects.items()}
     if any(math.isnan(v) for v in values.values()):
         raise ValueError(f"an effect is not a number: {values}.")
     mean = sum(values.values()) / len(values)
@@ -163,7 +163,7 @@ def check_ratio(claim: str, ratios: Mapping[Any, float], *, at_least: float, wha
     """
     if not at_least > 1:
         raise ValueError(f"at_least is a factor above 1 (e.g. 2 for 'twice as large'), not {at_least!r}.")
-    values = {seed: float(r) for seed, r in ratios.items()}
+    values = {seed: float(r) for seed, r in dict(ratios).items()}
     if not values or any(not r > 0 for r in values.values()):
         raise ValueError(f"ratios must be positive numbers, one per seed, not {values}.")
     geometric = math.exp(sum(math.log(r) for r in values.values()) / len(values))

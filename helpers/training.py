@@ -199,7 +199,8 @@ def sweep(
         configs: ``{name: {parameter: value}}``, e.g.
             ``{"depth 3": {"depth": 3}, "depth 5": {"depth": 5}}``.
         run: a function taking the parameters as keyword arguments and
-            returning the ``TrainingRun`` of ``train``.
+            returning the ``TrainingRun`` of ``train``, or the ``SeedRuns``
+            of ``train_seeds`` (then every seed's model is kept).
         seed: the seed set before each configuration (default: ``setup``'s).
         seeds: run every configuration once per seed (e.g. ``profile.seeds``),
             re-seeding before each run; the history gets a ``seed`` column.
@@ -237,10 +238,14 @@ def sweep(
             bar.set_description(str(name) if seeds is None else f"{name}, seed {job_seed}")
             keras.utils.set_random_seed(job_seed)
             outcome = run(**params)
+            own_seeds = getattr(outcome, "models", None) if hasattr(outcome, "as_training_run") else None
+            if own_seeds is not None:  # a SeedRuns from train_seeds: every seed's model, one history
+                outcome = outcome.as_training_run()
             if not isinstance(outcome, TrainingRun):
                 raise TypeError(
                     f"The run function returned {type(outcome).__name__} for {name!r}; "
-                    f"it must return the TrainingRun that helpers.train() gives."
+                    f"it must return the TrainingRun that helpers.train() gives "
+                    f"(or the SeedRuns of helpers.train_seeds())."
                 )
             frame = outcome.history.copy()
             if seeds is not None:
@@ -252,7 +257,8 @@ def sweep(
             result.seconds[name] = result.seconds.get(name, 0.0) + outcome.seconds
             if keep_models:
                 result.models.setdefault(name, outcome.model)
-                result.seed_models[(name, job_seed)] = outcome.model
+                for model_seed, model in (own_seeds or {job_seed: outcome.model}).items():
+                    result.seed_models[(name, model_seed)] = model
             bar.update(1)
     except KeyboardInterrupt:
         warnings.warn(

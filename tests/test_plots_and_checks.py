@@ -167,6 +167,10 @@ def test_check_effect_passes_only_when_every_seed_agrees_and_the_mean_clears_the
         helpers.check_effect("x", {0: 1.0}, margin=0, what="gain")
     with pytest.raises(ValueError, match="at least one seed"):
         helpers.check_effect("x", {}, margin=0.1, what="gain")
+    by_seed = pd.Series({3: 0.02, 4: 0.03})  # a Series indexed by seed works as the mapping does
+    assert "+0.020 (seed 3), +0.030 (seed 4)" in helpers.check_effect("x", by_seed, margin=0.01, what="g").evidence
+    with pytest.raises(ValueError, match="at least one seed"):
+        helpers.check_effect("x", pd.Series(dtype=float), margin=0.1, what="gain")
 
 
 def test_over_seeds_shows_mean_and_range_per_setting():

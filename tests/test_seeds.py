@@ -145,3 +145,16 @@ def test_bad_seeds_get_clear_errors(digits):
             train_seeds(build, digits, seeds=bad, epochs=1, batch_size=100)
     with pytest.raises(TypeError, match="compiled Keras model"):
         train_seeds(lambda: dense_network(784, [4], 10, compile=False), digits, seeds=[0], epochs=1, batch_size=100)
+
+
+def test_sweep_of_train_seeds_keeps_every_seeds_model(digits):
+    helpers.setup(seed=0, profile="quick")
+
+    def run(width):
+        return train_seeds(lambda: dense_network(784, [width], 10), digits, seeds=[3, 5], epochs=1, batch_size=100)
+
+    result = helpers.sweep({"w8": dict(width=8), "w16": dict(width=16)}, run, keep_models=True)
+    assert set(result.seed_models) == {("w8", 3), ("w8", 5), ("w16", 3), ("w16", 5)}
+    assert result.runs == ["name", "seed"] and len(result.final()) == 4
+    assert result.seed_models[("w16", 5)].layers[0].units == 16
+    assert result.models["w8"] is result.seed_models[("w8", 3)]

@@ -5,7 +5,7 @@ function takes the objects the chapter made (a history, a table...) and
 returns its exercises, so that a question about the results is checked
 against the numbers of this very run::
 
-    q1, q2 = chapter_01(history=run.history)
+    q1, q2 = chapter_01(history=mean_curve)
 
 The ``solution_code`` of each exercise is the code between the
 ``# BEGIN SOLUTION`` and ``# END SOLUTION`` lines of the chapter

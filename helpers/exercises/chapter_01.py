@@ -25,8 +25,8 @@ def chapter_01(history: pd.DataFrame) -> tuple[Exercise, Exercise]:
         Exercise(
             "Exercise 2",
             best_epoch_checker(history, "val_loss", "the epoch with the lowest validation loss"),
-            "run.history has one row per epoch; .idxmin() on its val_loss column gives the row, "
+            "mean_curve has one row per epoch; .idxmin() on its val_loss column gives the row, "
             "and that row's epoch column the epoch.",
-            'best = int(run.history.loc[run.history["val_loss"].idxmin(), "epoch"])',
+            'best = int(mean_curve.loc[mean_curve["val_loss"].idxmin(), "epoch"])',
         ),
     )

@@ -44,15 +44,17 @@ def chapter_03(gaps: Mapping[str, tuple[float, float]]) -> tuple[Exercise, Exerc
             "Exercise 2",
             number(
                 expected,
-                "how much dropout narrowed experiment C's gap",
+                "how much dropout narrowed experiment C's mean gap",
                 tolerance=5e-4,
                 near_misses={
                     -expected: "the sign is flipped: take the gap without dropout minus the gap with it.",
                     100 * expected: "that is in percentage points; give it as a fraction, like the table.",
-                    float(without): "that is the gap without dropout, not how much it narrowed.",
+                    float(without): "that is the mean gap without dropout, not how much it narrowed.",
                 },
             ),
-            'table.loc["C"] has two rows, without and with dropout; subtract their gap columns.',
-            'without, with_ = table.loc["C"]["gap"]\nnarrowing_c = without - with_',
+            'table.loc["C"] has one row per model and seed: average the gap per model with .groupby("model"), '
+            "then subtract the mean with dropout from the mean without.",
+            'mean_gap_c = table.loc["C"].groupby("model")["gap"].mean()\n'
+            'narrowing_c = mean_gap_c["dropout 0.0"] - mean_gap_c["dropout 0.75"]',
         ),
     )
