@@ -12,16 +12,16 @@ from .core import Exercise
 from .models import model_checker
 
 
-def chapter_04(history: pd.DataFrame, long_run: str) -> tuple[Exercise, Exercise]:
-    """L1 and L2: the long run's best epoch; a milder L2 penalty."""
-    run = _one_run(history, long_run)
+def chapter_04(history: pd.DataFrame) -> tuple[Exercise, Exercise]:
+    """L1 and L2: the long run's best epoch (its curves averaged over seeds); a milder L2 penalty."""
+    run = _one_run(history)
     return (
         Exercise(
             "Exercise 1",
-            best_epoch_checker(run, "val_loss", f"the epoch of the lowest validation loss in the {long_run} run"),
-            f'keep the rows of durations.history whose name is "{long_run}", then .idxmin() on val_loss.',
-            "long_run = durations.history[durations.history.name == f\"{settings['long']} epochs\"]\n"
-            'best_long = int(long_run.loc[long_run["val_loss"].idxmin(), "epoch"])',
+            best_epoch_checker(run, "val_loss", "the epoch of the lowest mean validation loss in the long run"),
+            "long_mean has one row per epoch; .idxmin() on its val_loss column gives the row, "
+            "and that row's epoch column the epoch.",
+            'best_long = int(long_mean.loc[long_mean["val_loss"].idxmin(), "epoch"])',
         ),
         Exercise(
             "Exercise 2",

@@ -17,7 +17,7 @@ def chapter_08(summary: pd.DataFrame) -> tuple[Exercise, Exercise]:
     final = summary["val_accuracy"]
     expected = str(final.idxmin())
     reasons = {
-        name: f"it ended at validation accuracy {acc:.4f}, and one optimizer ended lower."
+        name: f"it ended at a mean validation accuracy of {acc:.4f}, and one optimizer ended lower."
         for name, acc in final.items()
     }
     return (
@@ -42,11 +42,12 @@ def chapter_08(summary: pd.DataFrame) -> tuple[Exercise, Exercise]:
             choice(
                 expected,
                 [str(n) for n in final.index],
-                "the optimizer with the lowest final validation accuracy",
+                "the optimizer with the lowest mean final validation accuracy",
                 reasons=reasons,
                 normalise=lambda a: str(a).strip().lower() if isinstance(a, str) else _not_name(a),
             ),
-            'summary["val_accuracy"].idxmin() names the row with the lowest value.',
-            'weakest = summary["val_accuracy"].idxmin()',
+            'summary.groupby("name").mean() has one row per optimizer; .idxmin() on its val_accuracy column '
+            "names the row with the lowest value.",
+            'weakest = summary.groupby("name").mean()["val_accuracy"].idxmin()',
         ),
     )
