@@ -25,7 +25,7 @@ dropout masks.  Batch normalization (whose statistics would mix the copies)
 and anything else the stack does not know fall back to one ``fit`` per seed,
 with the same history.
 
-Used first in: "Depth versus sample size".
+Used first in: "A first network".
 """
 
 from __future__ import annotations

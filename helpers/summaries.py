@@ -1,6 +1,6 @@
 """Per-run numbers read off learning curves: gap, best epoch, rise, noise; tables over seeds.
 
-Used first in: "Depth versus sample size"; the regularization and homework
+Used first in: "A first network"; the regularization and homework
 chapters read the same numbers.
 """
 

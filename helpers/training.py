@@ -6,7 +6,7 @@ one, and stacks the histories into one tidy frame (one row per configuration
 and epoch).  Keras' per-batch logs stay off; a compact progress bar shows the
 sweep instead (set ``COURSE_PROGRESS=none`` to hide it, as book builds do).
 
-Used first in: "A first network".
+Used first in: "Depth versus sample size".
 """
 
 from __future__ import annotations

@@ -262,7 +262,7 @@ CASES = [
         "10_imdb",
         ex.chapter_10,
         {"history": HISTORY10, "inputs": 10000},
-        {"result": SimpleNamespace(history=HISTORY10), "settings": {"num_words": 10000}},
+        {"curves": HISTORY10, "settings": {"num_words": 10000}},
         ("best_64", "with_dropout"),
         (
             [(2, "lowest validation loss"), (4, "last epoch")],

@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import helpers
 from helpers import COLUMNS, Dataset, best_epoch, dense_network, select_and_retrain
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,12 +69,16 @@ def test_protocol_table_has_one_row_per_variant_and_compares_with_the_baseline(r
 
 def test_retrained_models_are_fresh_trained_on_everything_for_the_best_epochs(result):
     data = toy_dataset()
-    steps_per_epoch = int(np.ceil(len(data.full_training_set()[0]) / 64))  # 500 examples, hold-out included
+    full = data.full_training_set()  # 500 examples, hold-out included
     for name, model in result.models.items():
-        epochs = result.best_epochs()[name]
-        assert int(model.optimizer.iterations.numpy()) == epochs * steps_per_epoch
-        test = model.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)["accuracy"]
-        assert test == pytest.approx(result.table.loc[name, COLUMNS.test])
+        test = model.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)
+        assert test["accuracy"] == pytest.approx(result.table.loc[name, COLUMNS.test])
+        # the same as a fresh model of the first seed trained alone on everything for the best epochs
+        keras.utils.set_random_seed(result.seeds[0])
+        alone = build(**{"base": dict(hidden=[8]), "wide": dict(hidden=[32]), "tiny": dict(hidden=[1])}[name])
+        helpers.train(alone, full, epochs=result.best_epochs()[name], batch_size=64, validation=None)
+        again = alone.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)
+        assert again["loss"] == pytest.approx(test["loss"], rel=1e-4)
 
 
 def test_protocol_is_reproducible(result):
@@ -108,3 +113,51 @@ def test_protocol_can_skip_retraining_for_the_other_criterion():
     )
     assert COLUMNS.test_by("val_accuracy") not in one.table.columns
     assert COLUMNS.best_epoch("val_accuracy") in one.table.columns
+
+
+def test_protocol_over_seeds_reads_the_mean_curve_and_compares_seed_by_seed():
+    helpers.setup(seed=0, profile="quick")
+    variants = {"base": dict(hidden=[8]), "wide": dict(hidden=[32])}
+    result = select_and_retrain(variants, build, toy_dataset(), epochs=5, batch_size=64, seeds=[3, 4])
+    assert sorted(result.history["seed"].unique()) == [3, 4] and result.seeds == [3, 4]
+    mean = result.mean_curves()
+    for name in variants:
+        assert result.table.loc[name, COLUMNS.best_epoch("val_loss")] == best_epoch(mean[mean.name == name])
+    per_seed = result.per_seed
+    assert list(per_seed.index) == [("base", 3), ("base", 4), ("wide", 3), ("wide", 4)]
+    tests = per_seed[COLUMNS.test]
+    assert result.table.loc["wide", COLUMNS.test] == pytest.approx(tests.loc["wide"].mean())
+    assert result.table.loc["wide", COLUMNS.lowest] == tests.loc["wide"].min()
+    assert result.table.loc["wide", COLUMNS.highest] == tests.loc["wide"].max()
+    for seed in (3, 4):  # each seed against the baseline of the same seed
+        assert per_seed.loc[("wide", seed), COLUMNS.vs_baseline] == pytest.approx(
+            tests[("wide", seed)] - tests[("base", seed)]
+        )
+    data = toy_dataset()
+    for (name, seed), model in result.seed_models.items():
+        score = model.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)["accuracy"]
+        assert score == pytest.approx(tests[(name, seed)])
+    assert result.models["base"] is result.seed_models[("base", 3)]
+
+
+def test_protocol_warns_when_the_best_epoch_is_the_last_one_trained():
+    helpers.setup(seed=0, profile="quick")
+    with pytest.warns(UserWarning, match=r"best epoch .* of \['base'\] is the last one trained"):
+        result = select_and_retrain({"base": dict(hidden=[8])}, build, toy_dataset(), epochs=1, batch_size=64)
+    assert result.at_last_epoch == ["base"]
+
+
+def test_protocol_gives_each_variant_its_own_epochs_when_asked():
+    helpers.setup(seed=0, profile="quick")
+    result = select_and_retrain(
+        {"base": dict(hidden=[8]), "slow": dict(hidden=[2])},
+        build,
+        toy_dataset(),
+        epochs={"base": 3, "slow": 5},
+        batch_size=64,
+        retrain_both=False,
+    )
+    assert result.history.groupby("name")["epoch"].max().to_dict() == {"base": 3, "slow": 5}
+    assert set(result.history["epochs"]) == {3, 5}
+    with pytest.raises(KeyError, match="give a number for every variant"):
+        select_and_retrain({"a": dict(hidden=[4])}, build, toy_dataset(), epochs={"b": 2}, batch_size=64)

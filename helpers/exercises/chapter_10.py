@@ -19,11 +19,10 @@ def chapter_10(history: pd.DataFrame, inputs: int) -> tuple[Exercise, Exercise]:
         Exercise(
             "Exercise 1",
             best_epoch_checker(
-                run, "val_accuracy", "the epoch with the highest validation accuracy of the 64-unit variant"
+                run, "val_accuracy", "the epoch with the highest mean validation accuracy of the 64-unit variant"
             ),
-            'keep the rows of result.history whose name is "64 units", then .idxmax() on val_accuracy.',
-            'rows = result.history[result.history.name == "64 units"]\n'
-            'best_64 = int(rows.loc[rows["val_accuracy"].idxmax(), "epoch"])',
+            'keep the rows of curves whose name is "64 units", then .idxmax() on val_accuracy.',
+            'rows = curves[curves.name == "64 units"]\nbest_64 = int(rows.loc[rows["val_accuracy"].idxmax(), "epoch"])',
         ),
         Exercise(
             "Exercise 2",
