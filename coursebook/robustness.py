@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -106,11 +106,11 @@ def robustness(
     log(f"{len(tasks)} chapter runs ({len(chapters)} chapters x bases {list(bases)}, {name} profile, {jobs} at a time)")
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {(str(p.relative_to(root)), b): pool.submit(runner, p, name, b) for p, b in tasks}
+        futures = {pool.submit(runner, p, name, b): (str(p.relative_to(root)), b) for p, b in tasks}
         results = {}
-        for key, future in futures.items():
-            results[key] = future.result()
-            outcome = results[key]
+        for future in as_completed(futures):  # report each run as it finishes
+            key = futures[future]
+            results[key] = outcome = future.result()
             verdict = "finished" if outcome["finished"] else f"stopped: {outcome['error']}"
             log(f"  {key[0]}, base {key[1]}: {outcome['seconds']:.0f} s, {verdict}")
     record: dict[str, Any] = {
@@ -177,7 +177,8 @@ def markdown(record: dict[str, Any]) -> str:
         )
         if row["not reached"]:
             evidence += f"; not reached for base {', '.join(row['not reached'])}"
-        lines.append(f"| {row['chapter']} | {row['claim']} | {row['passed']} of {row['of']} | {evidence} |")
+        cells = [row["chapter"], row["claim"], f"{row['passed']} of {row['of']}", evidence]
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")  # a claim's |gap| too
     total = len(rows)
     everywhere = sum(r["passed"] == r["of"] for r in rows)
     lines += ["", f"{everywhere} of {total} claims passed for every base seed."]

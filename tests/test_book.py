@@ -133,3 +133,28 @@ def test_chapters_nbval_ran_were_not_trained_again(built_site):
     )
     for path in STORED:
         assert not any(path.stem in e for e in executed), f"{path.name} was executed again by the book build"
+
+
+def test_robustness_page_shows_every_recorded_claim_with_its_pass_rate(built_site):
+    import json
+
+    from coursebook.robustness import claims_table
+
+    recorded = sorted((ROOT / "robustness").glob("*.json"))
+    assert recorded, "no robustness run is committed (make robustness PROFILE=quick)"
+    soup = BeautifulSoup((built_site / "robustness.html").read_text(), "html.parser")
+    tables = soup.select("table.course-robustness-table")
+    records = [json.loads(path.read_text()) for path in recorded]
+    records.sort(key=lambda record: ["quick", "full"].index(record["profile"]))
+    assert len(tables) == len(records)
+    text = soup.get_text(" ", strip=True)
+    for record, table in zip(records, tables):
+        rows = claims_table(record)
+        everywhere = sum(row["passed"] == row["of"] for row in rows)
+        assert f"{record['profile']} profile" in text
+        assert f"{everywhere} of {len(rows)} claims passed for every base seed" in text
+        shown = [[td.get_text(" ", strip=True) for td in tr.select("td")] for tr in table.select("tbody tr")]
+        assert len(shown) == len(rows)
+        for row, cells in zip(rows, shown):
+            assert cells[1] == row["claim"] and cells[2] == f"{row['passed']} of {row['of']}", cells
+            assert cells[3].count("base ") == row["of"], f"every base's evidence: {cells[3][:200]}"
