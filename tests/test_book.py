@@ -135,6 +135,11 @@ def test_chapters_nbval_ran_were_not_trained_again(built_site):
         assert not any(path.stem in e for e in executed), f"{path.name} was executed again by the book build"
 
 
+def _plain(text: str) -> str:
+    """Sphinx's smart quotes back to the plain ones the chapters wrote."""
+    return text.translate(str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'}))
+
+
 def test_robustness_page_shows_every_recorded_claim_with_its_pass_rate(built_site):
     import json
 
@@ -153,7 +158,7 @@ def test_robustness_page_shows_every_recorded_claim_with_its_pass_rate(built_sit
         everywhere = sum(row["passed"] == row["of"] for row in rows)
         assert f"{record['profile']} profile" in text
         assert f"{everywhere} of {len(rows)} claims passed for every base seed" in text
-        shown = [[td.get_text(" ", strip=True) for td in tr.select("td")] for tr in table.select("tbody tr")]
+        shown = [[_plain(td.get_text(" ", strip=True)) for td in tr.select("td")] for tr in table.select("tbody tr")]
         assert len(shown) == len(rows)
         for row, cells in zip(rows, shown):
             assert cells[1] == row["claim"] and cells[2] == f"{row['passed']} of {row['of']}", cells
