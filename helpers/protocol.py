@@ -85,6 +85,12 @@ def best_epoch(history: pd.DataFrame, criterion: str = "val_loss") -> int:
     return int(history["epoch"].iloc[int(position)])
 
 
+def _mean_curves(history: pd.DataFrame) -> pd.DataFrame:
+    """A sweep's curves averaged over seeds: one row per variant and epoch."""
+    metrics = [c for c in history.columns if c in ("loss", "accuracy", "val_loss", "val_accuracy")]
+    return history.groupby(["name", "epoch"], sort=False, as_index=False)[metrics].mean()
+
+
 @dataclass
 class ProtocolResult:
     """What ``select_and_retrain`` found.
@@ -120,8 +126,7 @@ class ProtocolResult:
 
     def mean_curves(self) -> pd.DataFrame:
         """The validation runs averaged over seeds: one row per variant and epoch."""
-        metrics = [c for c in self.history.columns if c in ("loss", "accuracy", "val_loss", "val_accuracy")]
-        return self.history.groupby(["name", "epoch"], sort=False, as_index=False)[metrics].mean()
+        return _mean_curves(self.history)
 
     def best_epochs(self, criterion: str | None = None) -> dict[str, int]:
         """``{variant: best epoch}`` by a criterion (default: the chosen one)."""
@@ -216,7 +221,7 @@ def select_and_retrain(
     other = "val_accuracy" if criterion == "val_loss" else "val_loss"
     if "val_accuracy" not in history.columns:
         raise KeyError(f"The models must report 'accuracy'; the history has {list(history.columns)}.")
-    curves = history.groupby(["name", "epoch"], sort=False, as_index=False)[["val_loss", "val_accuracy"]].mean()
+    curves = _mean_curves(history)
 
     rows: dict[str, dict[str, Any]] = {}
     to_train: dict[str, dict[str, Any]] = {}
@@ -224,7 +229,7 @@ def select_and_retrain(
     for name in variants:
         run = curves[curves["name"] == name]
         chosen, alternative = best_epoch(run, criterion), best_epoch(run, other)
-        if chosen == int(run["epoch"].max()):
+        if chosen == epochs_of[name]:
             at_last.append(name)
         rows[name] = {
             COLUMNS.best_epoch("val_loss"): chosen if criterion == "val_loss" else alternative,

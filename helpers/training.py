@@ -212,6 +212,8 @@ def sweep(
         A ``Sweep``.  If you interrupt it, it warns and returns the
         configurations that finished, so no finished work is lost.
     """
+    from .seeds import SeedRuns  # here, not at the top: seeds.py builds on this module
+
     if not configs:
         raise ValueError("sweep() needs at least one configuration.")
     reserved = {"name", "seed", "epoch", "loss", "accuracy"}
@@ -238,9 +240,9 @@ def sweep(
             bar.set_description(str(name) if seeds is None else f"{name}, seed {job_seed}")
             keras.utils.set_random_seed(job_seed)
             outcome = run(**params)
-            own_seeds = getattr(outcome, "models", None) if hasattr(outcome, "as_training_run") else None
-            if own_seeds is not None:  # a SeedRuns from train_seeds: every seed's model, one history
-                outcome = outcome.as_training_run()
+            own_seeds = None
+            if isinstance(outcome, SeedRuns):  # from train_seeds: every seed's model, one history
+                own_seeds, outcome = outcome.models, outcome.as_training_run()
             if not isinstance(outcome, TrainingRun):
                 raise TypeError(
                     f"The run function returned {type(outcome).__name__} for {name!r}; "
