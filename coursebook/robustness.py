@@ -11,7 +11,16 @@ Command line (``make robustness PROFILE=quick BASES="0 100 200"``)::
     python -m coursebook.robustness quick --bases 0 100 200 --jobs 2
 
 writes ``robustness/<profile>.json`` (committed: the site's "Robustness" page
-is built from it) and prints the table.  Nothing is cached: every run trains.
+is built from it) and prints the table.  Every run trains, with two exceptions
+asked for by name:
+
+- ``--reuse-book``: a chapter that the book build (``make book``) already
+  executed from one of the bases, with the same code, helpers, profile and
+  backend, is read from the book's execution cache instead of trained again.
+  The run record in its outputs (``helpers.setup``) must show that base seed.
+- ``--chapters``: only these chapters run; their results replace theirs in the
+  existing ``<profile>.json`` (same bases), the others are kept.  For a new or
+  changed chapter, without running the whole book again.
 """
 
 from __future__ import annotations
@@ -54,9 +63,7 @@ def checks_in(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
     found = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
-            html = output.get("data", {}).get("text/html", "")
-            text = "".join(html) if isinstance(html, list) else html
-            found.extend(data for kind, data in records.parse(text) if kind == "check")
+            found.extend(data for kind, data in records.parse(_html(output)) if kind == "check")
     return found
 
 
@@ -87,6 +94,57 @@ def run_chapter(path: Path, profile: str, base: int, timeout: int = 3600) -> dic
     }
 
 
+def from_book_cache(path: Path, profile: str, base: int, root: Path = ROOT) -> dict[str, Any] | None:
+    """The chapter as the book build executed it from ``base``, or ``None`` when the cache lacks that run.
+
+    The cache matches the chapter's code under the current helpers and profile
+    (``coursebook.build.cache_path``); the run record that ``helpers.setup``
+    left in the outputs must name the same base seed and backend.
+    """
+    from jupyter_cache import get_cache
+
+    from .build import cache_path
+
+    folder = cache_path(profile, root)
+    if not folder.is_dir():
+        return None
+    cache = get_cache(str(folder))
+    nb = nbformat.read(path, as_version=4)
+    try:
+        bundle = cache.get_cache_bundle(cache.match_cache_notebook(nb).pk)
+    except KeyError:
+        return None
+    runs = [
+        data
+        for cell in bundle.nb.cells
+        for output in cell.get("outputs", [])
+        for kind, data in records.parse(_html(output))
+        if kind == "run"
+    ]
+    backend = os.environ.get("KERAS_BACKEND", "")
+    if (
+        not runs
+        or runs[0].get("seed") != base
+        or runs[0].get("profile") != profile
+        or runs[0].get("backend") != backend
+    ):
+        return None
+    seconds = (bundle.record.data or {}).get("execution_seconds")
+    return {
+        "title": _title(nb, path.stem),
+        "finished": True,  # the build caches only chapters that ran to the end
+        "error": "",
+        "seconds": round(seconds, 1) if seconds is not None else None,
+        "checks": checks_in(bundle.nb),
+        "from": "book build",
+    }
+
+
+def _html(output: dict[str, Any]) -> str:
+    html = output.get("data", {}).get("text/html", "")
+    return "".join(html) if isinstance(html, list) else html
+
+
 def robustness(
     profile: str,
     bases: Sequence[int],
@@ -94,20 +152,39 @@ def robustness(
     root: Path = ROOT,
     log: Callable[[str], None] = print,
     runner: Callable[[Path, str, int], dict[str, Any]] = run_chapter,
+    reuse_book: bool = False,
+    chapters: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Run every chapter for every base seed; the record of what each claim did."""
+    """Run every chapter (or the ``chapters`` named) for every base seed; the record of what each claim did."""
     name = get_profile(profile).name
     if not bases or len(set(bases)) != len(bases) or any(b < 0 for b in bases):
         raise ValueError(f"bases must be distinct whole numbers >= 0, not {list(bases)}.")
     if jobs < 1:
         raise ValueError(f"jobs must be 1 or more, not {jobs}.")
-    chapters = toc_notebooks(root)
-    tasks = [(path, base) for base in bases for path in chapters]
-    log(f"{len(tasks)} chapter runs ({len(chapters)} chapters x bases {list(bases)}, {name} profile, {jobs} at a time)")
+    every = toc_notebooks(root)
+    if chapters:
+        wanted = {Path(c).stem for c in chapters}
+        unknown = wanted - {p.stem for p in every}
+        if unknown:
+            raise ValueError(
+                f"no chapter {', '.join(sorted(unknown))} in _toc.yml; name chapters as in the toc, "
+                f"e.g. {every[0].stem}."
+            )
+        every = [p for p in every if p.stem in wanted]
+    tasks = [(path, base) for base in bases for path in every]
+    log(f"{len(tasks)} chapter runs ({len(every)} chapters x bases {list(bases)}, {name} profile, {jobs} at a time)")
     started = time.perf_counter()
+    results = {}
+    if reuse_book:
+        for path, base in list(tasks):
+            cached = from_book_cache(path, name, base, root)
+            if cached is not None:
+                key = (str(path.relative_to(root)), base)
+                results[key] = cached
+                tasks.remove((path, base))
+                log(f"  {key[0]}, base {base}: from the book build ({cached['seconds']} s there)")
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(runner, p, name, b): (str(p.relative_to(root)), b) for p, b in tasks}
-        results = {}
         for future in as_completed(futures):  # report each run as it finishes
             key = futures[future]
             results[key] = outcome = future.result()
@@ -122,7 +199,7 @@ def robustness(
         "seconds": round(time.perf_counter() - started),
         "chapters": {},
     }
-    for path in chapters:
+    for path in every:
         chapter = str(path.relative_to(root))
         runs = {str(b): results[(chapter, b)] for b in bases}
         record["chapters"][chapter] = {"title": next(iter(runs.values()))["title"], "runs": runs}
@@ -162,6 +239,20 @@ def claims_table(record: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def reused_note(record: dict[str, Any]) -> str:
+    """Which runs came from the book build's cache (``--reuse-book``); empty when none did."""
+    reused: dict[str, list[str]] = {}
+    for data in record["chapters"].values():
+        for base, run in data["runs"].items():
+            if run.get("from") == "book build":
+                reused.setdefault(base, []).append(data["title"])
+    return " ".join(
+        f"Base {base}: {len(titles)} of {len(record['chapters'])} chapters as the book build executed them "
+        "(read from its execution cache, not trained again)."
+        for base, titles in reused.items()
+    )
+
+
 def markdown(record: dict[str, Any]) -> str:
     rows = claims_table(record)
     lines = [
@@ -182,7 +273,24 @@ def markdown(record: dict[str, Any]) -> str:
     total = len(rows)
     everywhere = sum(r["passed"] == r["of"] for r in rows)
     lines += ["", f"{everywhere} of {total} claims passed for every base seed."]
+    if reused_note(record):
+        lines.append(reused_note(record))
     return "\n".join(lines)
+
+
+def merge(old: dict[str, Any], new: dict[str, Any], root: Path = ROOT) -> dict[str, Any]:
+    """``old`` with the chapters of ``new`` put in (replaced or added), in the book's order."""
+    if old["profile"] != new["profile"] or old["bases"] != new["bases"] or old["backend"] != new["backend"]:
+        raise ValueError(
+            f"the existing record is for the {old['profile']} profile, bases {old['bases']}, {old['backend']} "
+            f"backend; this run is {new['profile']}, {new['bases']}, {new['backend']}: run every chapter "
+            "(without --chapters) to start a new record."
+        )
+    chapters = {**old["chapters"], **new["chapters"]}
+    order = [str(p.relative_to(root)) for p in toc_notebooks(root)]
+    merged = {**old, "date": new["date"], "seconds": old["seconds"] + new["seconds"]}
+    merged["chapters"] = {c: chapters[c] for c in order if c in chapters}
+    return merged
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,14 +299,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bases", type=int, nargs="+", default=[0, 100, 200], help="base seeds (default 0 100 200)")
     parser.add_argument("--jobs", type=int, default=2, help="chapter runs at a time (default 2)")
     parser.add_argument("--out", type=Path, default=ROOT / RESULTS, help="folder for <profile>.json")
+    parser.add_argument(
+        "--reuse-book", action="store_true", help="take the runs the book build already made from the cache"
+    )
+    parser.add_argument(
+        "--chapters", nargs="+", metavar="NAME", help="only these chapters (e.g. 03_dropout), merged into the record"
+    )
     args = parser.parse_args(argv)
     use_book_backend()
     try:
-        record = robustness(args.profile, args.bases, jobs=args.jobs)
+        record = robustness(
+            args.profile, args.bases, jobs=args.jobs, reuse_book=args.reuse_book, chapters=args.chapters
+        )
+        target = args.out / f"{record['profile']}.json"
+        if args.chapters:
+            if not target.is_file():
+                raise ValueError(f"--chapters merges into {target}, which is not there: run every chapter first.")
+            record = merge(json.loads(target.read_text()), record)
     except (ProfileError, ValueError) as error:
         parser.error(str(error))
     args.out.mkdir(parents=True, exist_ok=True)
-    target = args.out / f"{record['profile']}.json"
     target.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
     print(markdown(record))
     print(f"\nWrote {target}.")

@@ -68,7 +68,7 @@ class RobustnessDirective(SphinxDirective):
     """``{course-robustness}``: the recorded robustness runs (``robustness/*.json``), one table per profile."""
 
     def run(self) -> list[nodes.Node]:
-        from .robustness import RESULTS, claims_table
+        from .robustness import RESULTS, claims_table, reused_note
 
         folder = Path(self.env.srcdir) / RESULTS
         found = []
@@ -87,7 +87,7 @@ class RobustnessDirective(SphinxDirective):
                 _paragraph(
                     f"{record['profile']} profile: base seeds {', '.join(map(str, record['bases']))}, "
                     f"{record['backend']} backend, {record['machine']}, {record['date']}. "
-                    f"{everywhere} of {len(rows)} claims passed for every base seed."
+                    f"{everywhere} of {len(rows)} claims passed for every base seed. {reused_note(record)}".strip()
                 )
             )
             table_rows = []

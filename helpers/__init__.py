@@ -43,6 +43,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "reuters_arrays",
         "word_index",
     ),
+    "gradients": ("derivative", "gradient_norms"),
     "models": ("dense_layers", "dense_network", "hidden_layers"),
     "plots": ("colors_for", "digit_grid", "kernel_weights", "learning_curves", "weight_histograms"),
     "protocol": ("COLUMNS", "CRITERIA", "ProtocolResult", "best_epoch", "select_and_retrain"),

@@ -7,7 +7,7 @@ solution assigns, and plausible wrong answers with the message each must get.
 
 from __future__ import annotations
 
-from helpers import dense_network
+from helpers import dense_network, derivative
 from helpers import exercises as ex
 
 from collections.abc import Callable
@@ -80,7 +80,19 @@ def descend(rate, gradient, steps=30):
     return pd.DataFrame(path, columns=["epoch", "w", "b", "loss"])
 
 
+def bce_of_z(z):
+    output = keras.ops.sigmoid(z)[:, None]
+    return keras.losses.binary_crossentropy(keras.ops.ones_like(output), output)
+
+
+def mse_of_z(z):
+    output = keras.ops.sigmoid(z)[:, None]
+    return keras.losses.mean_squared_error(keras.ops.ones_like(output), output)
+
+
 _rng = np.random.default_rng(0)
+BATCH_X = _rng.random((32, 784)).astype("float32")
+BATCH_Y = np.eye(10, dtype="float32")[_rng.integers(0, 10, 32)]
 X_TRAIN = (_rng.random((60, 784)) ** 3 * 255 * (_rng.random((60, 784)) > 0.6)).round().astype("uint8")
 X_TRAIN[:, :5] = 255
 X_TEST = (_rng.random((20, 784)) ** 2 * 255 * (_rng.random((20, 784)) > 0.5)).round().astype("uint8")
@@ -134,6 +146,28 @@ CASES = [
                 (4, "highest validation accuracy"),
                 ("3", "Write it without quotes"),
                 (3.5, "not a whole number"),
+            ],
+        ),
+    ),
+    Case(
+        "01b_activations_and_losses",
+        ex.chapter_01b,
+        {"x": BATCH_X, "y": BATCH_Y, "sigmoid_ratios": {0: 1.4e-7, 1: 1.8e-7}},
+        {"derivative": derivative, "bce_of_z": bce_of_z, "mse_of_z": mse_of_z},
+        ("he_sigmoid", "times_larger"),
+        (
+            [
+                (dense_network(784, [64] * 10, 10, activation="sigmoid"), "kernel_initializer='he_normal'"),
+                (
+                    dense_network(784, [64] * 10, 10, kernel_initializer="he_normal"),
+                    "the exercise asks for sigmoid everywhere",
+                ),
+                (dense_network(784, [64] * 9, 10, activation="sigmoid"), "9 hidden layers, the exercise asks for 10"),
+            ],
+            [
+                (1 / 25.51, "that is mse's slope over cross-entropy's"),
+                (50.5, "too high"),
+                ("25.5", "Write it without quotes"),
             ],
         ),
     ),

@@ -8,7 +8,8 @@ import nbformat
 import pytest
 import yaml
 
-from coursebook.robustness import claims_table, markdown, robustness
+from coursebook.build import execute_chapters
+from coursebook.robustness import claims_table, markdown, merge, robustness
 
 CHAPTER = """
 import helpers
@@ -57,3 +58,58 @@ def test_bad_arguments_get_clear_errors(tmp_path):
         robustness("quick", [0, 0], root=tmp_path)
     with pytest.raises(ValueError, match="jobs"):
         robustness("quick", [0], jobs=0, root=tmp_path)
+
+
+def test_reuse_book_takes_a_base_from_the_book_build_only_when_that_build_ran_from_it(tmp_path, monkeypatch):
+    _book(tmp_path)
+    monkeypatch.setenv("COURSE_BASE_SEED", "2")  # a build from another base: not base 0's run
+    execute_chapters("quick", jobs=1, root=tmp_path, log=lambda line: None)
+    lines: list[str] = []
+    record = robustness("quick", [0, 2], root=tmp_path, log=lines.append, reuse_book=True)
+    runs = record["chapters"]["chapters/tiny.ipynb"]["runs"]
+    assert "from" not in runs["0"] and runs["0"]["checks"][1]["evidence"] == "base 0"  # trained
+    assert runs["2"]["from"] == "book build" and runs["2"]["checks"][1]["evidence"] == "base 2"
+    assert any("base 2: from the book build" in line for line in lines)
+    assert "Base 2: 1 of 1 chapters as the book build executed them" in markdown(record)
+
+    # Without the switch every run trains.
+    record = robustness("quick", [2], root=tmp_path, log=lambda line: None)
+    assert "from" not in record["chapters"]["chapters/tiny.ipynb"]["runs"]["2"]
+
+
+def _fake_run(title: str, passed: bool) -> dict:
+    check = {"claim": f"{title} holds", "passed": passed, "evidence": "e", "seeds": None}
+    return {"title": title, "finished": True, "error": "", "seconds": 1.0, "checks": [check]}
+
+
+def test_chapters_run_alone_and_merge_into_the_record_in_book_order(tmp_path):
+    _book(tmp_path)
+    nbformat.write(
+        nbformat.read(tmp_path / "chapters" / "tiny.ipynb", as_version=4), tmp_path / "chapters" / "new.ipynb"
+    )
+    toc = yaml.safe_load((tmp_path / "_toc.yml").read_text())
+    toc["parts"][0]["chapters"].insert(0, {"file": "chapters/new"})
+    (tmp_path / "_toc.yml").write_text(yaml.safe_dump(toc))
+
+    def runner(path, profile, base):
+        return _fake_run(path.stem, passed=True)
+
+    with pytest.raises(ValueError, match="no chapter 99_missing in _toc"):
+        robustness("quick", [0, 1], root=tmp_path, runner=runner, chapters=["99_missing"])
+    new = robustness("quick", [0, 1], root=tmp_path, runner=runner, chapters=["chapters/new.ipynb"], log=print)
+    assert list(new["chapters"]) == ["chapters/new.ipynb"]
+    old = {
+        **new,
+        "seconds": 10,
+        "chapters": {
+            "chapters/tiny.ipynb": {
+                "title": "tiny",
+                "runs": {"0": _fake_run("tiny", True), "1": _fake_run("tiny", False)},
+            }
+        },
+    }
+    merged = merge(old, new, root=tmp_path)
+    assert list(merged["chapters"]) == ["chapters/new.ipynb", "chapters/tiny.ipynb"]  # the toc's order
+    assert [row["passed"] for row in claims_table(merged)] == [2, 1]
+    with pytest.raises(ValueError, match="without --chapters"):
+        merge(old, {**new, "bases": [0, 1, 2]}, root=tmp_path)

@@ -16,6 +16,7 @@ Used first in: "A first network".
 """
 
 from .chapter_01 import chapter_01
+from .chapter_01b import chapter_01b
 from .chapter_02 import chapter_02
 from .chapter_03 import chapter_03
 from .chapter_04 import chapter_04
@@ -37,6 +38,7 @@ __all__ = [
     "Verdict",
     "Wrong",
     "chapter_01",
+    "chapter_01b",
     "chapter_02",
     "chapter_03",
     "chapter_04",
