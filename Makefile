@@ -38,7 +38,7 @@ book: $(STAMP)
 	@export KERAS_BACKEND="$${KERAS_BACKEND:-$$($(BIN)/python -c 'import coursebook; print(coursebook.BOOK_BACKEND)')}" && \
 	config="$$($(BIN)/python -m coursebook.build config $(PROFILE))" && set -x && \
 	COURSE_PROGRESS=none $(BIN)/python -m coursebook.build execute $(PROFILE) --jobs $(JOBS) && \
-	COURSE_PROFILE=$(PROFILE) COURSE_PROGRESS=none $(BIN)/jupyter-book build . --warningiserror --keep-going \
+	COURSE_PROFILE=$(PROFILE) COURSE_PROGRESS=none COURSE_CHECKS=strict $(BIN)/jupyter-book build . --warningiserror --keep-going \
 		--config "$$config"
 	@echo "The site is in _build/html (open _build/html/index.html)."
 

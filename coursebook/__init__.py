@@ -28,6 +28,16 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK_BACKEND = "jax"
 
 
+def strict_checks() -> None:
+    """Make every chapter check stop its notebook when it fails (``COURSE_CHECKS=strict``).
+
+    The book build, the tests and the robustness runs call this: what is
+    published, validated or recorded has passed every check.  A student's own
+    run keeps the default, ``report`` (``helpers.conclusions``).
+    """
+    os.environ["COURSE_CHECKS"] = "strict"
+
+
 def use_book_backend() -> str:
     """Set ``KERAS_BACKEND`` to the book's backend unless it is set already; return the one in force."""
     return os.environ.setdefault("KERAS_BACKEND", BOOK_BACKEND)

@@ -23,10 +23,15 @@ One command writes every student edition (``make student``)::
 
 from __future__ import annotations
 
+from helpers.records import PUBLISHED_FILE
+
 import argparse
 import copy
+import json
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -109,25 +114,65 @@ def repository_url(config: Path = ROOT / "_config.yml") -> str:
     return url.rstrip("/")
 
 
-def install_source(url: str) -> str:
-    """The first code cell of every chapter: install ``helpers`` in Colab, nothing elsewhere.
+def package_version(pyproject: Path = ROOT / "pyproject.toml") -> str:
+    """The package's version, as ``pyproject.toml`` states it."""
+    match = re.search(r'^version\s*=\s*"([^"]+)"', pyproject.read_text(), re.MULTILINE)
+    if not match:
+        raise EditionError(f'{pyproject}: no version = "..." line in [project].')
+    return match.group(1)
 
+
+def release_tag(config: Path = ROOT / "_config.yml") -> str:
+    """The release the Colab buttons and the install line point at: ``repository.branch`` in ``_config.yml``.
+
+    It must be the tag of the package's version (``v`` + the version in
+    ``pyproject.toml``), so that a student gets the ``helpers`` the notebook
+    they opened was written for, never the moving head of the repository.
+    """
+    import yaml
+
+    tag = str((yaml.safe_load(config.read_text()) or {}).get("repository", {}).get("branch", ""))
+    expected = f"v{package_version(config.parent / 'pyproject.toml')}"
+    if tag != expected:
+        raise EditionError(
+            f"{config}: repository.branch is {tag!r}, but pyproject.toml's version makes the release {expected!r}; "
+            "set one to match the other (see 'Cutting a release' on the instructors' page)."
+        )
+    return tag
+
+
+def install_source(url: str, tag: str) -> str:
+    """The first code cell of every chapter: install ``helpers`` of release ``tag`` in Colab, and pick the backend.
+
+    Anywhere but Colab it installs nothing.  It selects the book's Keras backend
+    (JAX) unless the student chose one, before any cell imports Keras.
     Written as ``ruff format`` would write it, so that linting the chapters leaves it alone.
     """
+    from . import BOOK_BACKEND
+
     return (
-        "# In Colab, install the course's helpers package; anywhere else this cell does nothing.\n"
+        f"# In Colab, install the course's helpers, release {tag} (the one this notebook belongs to);\n"
+        "# anywhere else nothing is installed. Keras runs on the backend the book was built with\n"
+        "# unless you chose another: for TensorFlow, run `%env KERAS_BACKEND=tensorflow` first.\n"
+        "import os\n"
         "import subprocess\n"
         "import sys\n"
         "\n"
-        f'package = "{PACKAGE} @ git+{url}"\n'
+        f'package = "{PACKAGE} @ git+{url}@{tag}"\n'
         'if "google.colab" in sys.modules:\n'
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)'
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)\n'
+        f'os.environ.setdefault("KERAS_BACKEND", "{BOOK_BACKEND}")\n'
+        "print(\n"
+        "    f\"Keras backend: {os.environ['KERAS_BACKEND']}. To change it, restart the session and set \"\n"
+        '    "KERAS_BACKEND (jax or tensorflow) before running this cell."\n'
+        ")"
     )
 
 
 def write_student_editions(chapters: Path = ROOT / "chapters", out: Path = ROOT / "student") -> list[Path]:
     """Refresh each chapter's install cell from ``_config.yml``; write its student edition under ``out``."""
-    source = install_source(repository_url(chapters.parent / "_config.yml"))
+    config = chapters.parent / "_config.yml"
+    source = install_source(repository_url(config), release_tag(config))
     written = []
     for path in sorted(chapters.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -146,6 +191,43 @@ def write_student_editions(chapters: Path = ROOT / "chapters", out: Path = ROOT 
     return written
 
 
+def published_checks(results: Path = ROOT / "robustness") -> dict[str, Any]:
+    """What the book's robustness runs measured for each claim, for students' runs to compare with.
+
+    ``{claim: {profile: {"bases", "passed", "evidence", "backend", "date"}}}``: the
+    evidence is the first base's (the published book's seed), ``passed`` counts
+    the bases the claim held for.  ``helpers.conclusions`` shows it next to a
+    student's run that does not support the claim.
+    """
+    from .robustness import claims_table
+
+    published: dict[str, Any] = {}
+    for profile in ("full", "quick"):
+        path = results / f"{profile}.json"
+        if not path.is_file():
+            continue
+        record = json.loads(path.read_text())
+        first = str(record["bases"][0])
+        for row in claims_table(record):
+            if first not in row["bases"]:
+                continue
+            published.setdefault(row["claim"], {})[profile] = {
+                "bases": record["bases"],
+                "passed": row["passed"],
+                "evidence": row["bases"][first]["evidence"],
+                "backend": record["backend"],
+                "date": record["date"],
+            }
+    return published
+
+
+def write_published_checks(results: Path = ROOT / "robustness", target: Path = ROOT / "helpers") -> Path:
+    """Write ``published_checks()`` into the ``helpers`` package (shipped with it, read by its checks)."""
+    path = target / PUBLISHED_FILE
+    path.write_text(json.dumps(published_checks(results), indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursebook.editions", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["student"], help="write the student edition of every chapter")
@@ -157,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"Wrote {len(written)} student editions to {args.out}/chapters.")
+    print(f"Wrote what the published book measured per claim to {write_published_checks()}.")
     return 0
 
 

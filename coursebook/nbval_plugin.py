@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from . import ROOT, use_book_backend
+from . import ROOT, strict_checks, use_book_backend
 
 _runs: dict[Path, dict[str, Any]] = {}
 STORED: list[Path] = []  # chapters stored in this pytest session, in order
@@ -44,6 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("COURSE_PROFILE", "quick")
     use_book_backend()
     os.environ.setdefault("COURSE_PROGRESS", "none")
+    strict_checks()
 
 
 def _as_jupyter_shows(source: str, outputs: list[Any]) -> list[Any]:

@@ -74,7 +74,13 @@ def run_chapter(path: Path, profile: str, base: int, timeout: int = 3600) -> dic
 
     nb = nbformat.read(path, as_version=4)
     executed = copy.deepcopy(nb)
-    env = {**os.environ, "COURSE_PROFILE": profile, "COURSE_BASE_SEED": str(base), "COURSE_PROGRESS": "none"}
+    env = {
+        **os.environ,
+        "COURSE_PROFILE": profile,
+        "COURSE_BASE_SEED": str(base),
+        "COURSE_PROGRESS": "none",
+        "COURSE_CHECKS": "strict",
+    }
     client = NotebookClient(
         executed, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )

@@ -17,6 +17,10 @@ import json
 import re
 from typing import Any
 
+# What the published book measured for each claim, in this package: ``make student``
+# writes it from the robustness records; a student's run that disagrees shows it.
+PUBLISHED_FILE = "published_checks.json"
+
 _PATTERN = re.compile(r'data-course-(run|check)="([^"]*)"')
 
 

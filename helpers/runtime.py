@@ -11,6 +11,7 @@ import os
 
 from . import records
 from ._backend import keras
+from .conclusions import check_mode
 from .plots import use_course_style
 from .profiles import Profile, get_profile
 from .session import SESSION
@@ -45,6 +46,7 @@ def setup(seed: int = 0, profile: str | None = None) -> Profile:
         seed = int(override)
     chosen = dataclasses.replace(get_profile(profile), base_seed=seed)
     progress_mode()  # fail early on a misspelt COURSE_PROGRESS
+    check_mode()  # ... or COURSE_CHECKS
     SESSION.seed = seed
     keras.utils.set_random_seed(seed)
     if keras.backend.backend() == "tensorflow" and _accelerator() == "GPU":
@@ -57,6 +59,7 @@ def setup(seed: int = 0, profile: str | None = None) -> Profile:
     use_course_style()
     info = run_info(chosen.name, seed)
     info["seeds"] = chosen.seeds
+    SESSION.run = {**info, "backend_label": backend_label(info)}
     text = (
         f"Profile '{chosen.name}' ({chosen.description}); seed {seed}; "
         f"comparisons over seeds {', '.join(map(str, chosen.seeds))}. "

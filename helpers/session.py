@@ -21,17 +21,20 @@ class Session:
         bars: the progress bars of the sweeps in progress, innermost last.
         checks: every ``Check`` that ``check_conclusion`` made, in order.
         verdicts: every ``Verdict`` an exercise check gave, in order.
+        run: the facts of the last ``helpers.setup`` call (profile, seed, versions, backend).
     """
 
     seed: int = 0
     bars: list[Any] = field(default_factory=list)
     checks: list[Any] = field(default_factory=list)
     verdicts: list[Any] = field(default_factory=list)
+    run: dict[str, Any] = field(default_factory=dict)
 
     def reset(self) -> None:
         """Forget everything, as a fresh kernel would."""
         fresh = Session()
         self.seed = fresh.seed
+        self.run = fresh.run
         # Lists are cleared in place: a long-lived reference to them stays valid.
         for name in ("bars", "checks", "verdicts"):
             getattr(self, name).clear()

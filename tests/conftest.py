@@ -13,6 +13,7 @@ import pytest
 # The kernels nbval and the book build start inherit these.
 os.environ["COURSE_PROFILE"] = "quick"
 os.environ["COURSE_PROGRESS"] = "none"
+os.environ["COURSE_CHECKS"] = "strict"  # a failed chapter check fails the test, as it fails the build
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ("mnist.npz", "imdb.npz", "reuters.npz", "imdb_word_index.json", "reuters_word_index.json")

@@ -74,13 +74,13 @@ def test_results_page_has_every_chapter_with_its_checked_conclusions(built_site)
 
 
 def test_chapter_pages_have_colab_download_and_folded_checked_exercises(built_site):
-    from coursebook.editions import repository_url
+    from coursebook.editions import release_tag, repository_url
 
-    slug = repository_url().removeprefix("https://github.com/")
+    slug, tag = repository_url().removeprefix("https://github.com/"), release_tag()
     for page in chapter_pages():
         soup = BeautifulSoup((built_site / f"{page}.html").read_text(), "html.parser")
         links = [a.get("href", "") for a in soup.select("a")]
-        colab = f"https://colab.research.google.com/github/{slug}/blob/main/student/{page}.ipynb"
+        colab = f"https://colab.research.google.com/github/{slug}/blob/{tag}/student/{page}.ipynb"
         assert colab in links, f"{page}: no Colab button opening the student edition ({colab})"
         assert any(h.endswith(f"_sources/{page}.ipynb") for h in links), f"{page}: no notebook download"
         verdicts = soup.select(".course-verdict")

@@ -167,11 +167,24 @@ def test_editions_command_line(tmp_path):
 
 
 def test_install_cell_comes_from_the_config():
-    source = editions.install_source(editions.repository_url())
+    source = editions.install_source(editions.repository_url(), editions.release_tag())
     for path in CHAPTERS:
         first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
         assert first.source == source, f"{path.name}: run `make student` to refresh the install cell"
         assert editions.INSTALL_TAG in editions.tags(first)
+
+
+def test_the_install_line_names_the_release_of_the_packages_version(tmp_path):
+    """The install line, _config.yml's release tag and pyproject's version agree, or `make student` refuses."""
+    version = editions.package_version()
+    assert editions.release_tag() == f"v{version}"
+    for path in CHAPTERS:
+        first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        assert f"@v{version}\"" in first.source, f"{path.name}: the install line names another release"
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "9.9.9"\n')
+    (tmp_path / "_config.yml").write_text((ROOT / "_config.yml").read_text())
+    with pytest.raises(editions.EditionError, match=r"'v9\.9\.9'"):
+        editions.release_tag(tmp_path / "_config.yml")
 
 
 @pytest.fixture(scope="module")
@@ -203,9 +216,9 @@ def local_source(tmp_path_factory):
 
 
 def _run_install_cell(python: Path, source: Path, in_colab: bool) -> subprocess.CompletedProcess:
-    url = editions.repository_url()
-    cell = editions.install_source(url)
-    spec = f"git+{url}"
+    url, tag = editions.repository_url(), editions.release_tag()
+    cell = editions.install_source(url, tag)
+    spec = f"git+{url}@{tag}"
     assert cell.count(spec) == 1
     local = cell.replace(spec, source.as_uri())  # the same line, pointed at the local source
     prelude = "import sys, types\nsys.modules['google.colab'] = types.ModuleType('google.colab')\n" if in_colab else ""
