@@ -20,7 +20,7 @@ ifeq ($(origin COURSE_DATA_DIR), undefined)
   endif
 endif
 
-.PHONY: book quick-book test test-tensorflow lint student benchmark robustness env clean
+.PHONY: book quick-book test test-tensorflow test-colab lint student benchmark robustness env clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 10), "Python 3.10 or newer is needed (3.11 recommended): set PYTHON=..."'
@@ -52,6 +52,11 @@ test: $(STAMP)
 # Colab student gets by default (the book itself is built and tested on JAX).
 test-tensorflow: $(STAMP)
 	KERAS_BACKEND=tensorflow $(BIN)/python -m pytest student/chapters
+
+# Student editions top to bottom on Colab's library versions (tests/colab-versions.txt), from the
+# built wheel, and the wheel with only its declared dependencies in a bare environment (CI runs it).
+test-colab: $(STAMP)
+	$(BIN)/python -m pytest -m colab tests/test_colab.py
 
 # ruff, configured in pyproject.toml: helpers, coursebook, tests, benchmarks and the chapters' code cells.
 lint: $(STAMP)

@@ -28,7 +28,9 @@ from helpers.records import PUBLISHED_FILE
 import argparse
 import copy
 import json
+import math
 import re
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,7 @@ from . import ROOT
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 SETUP_TAG, SOLUTION_TAG, CHECK_TAG, INSTALL_TAG = "exercise-setup", "solution", "exercise-check", "colab-install"
+TIME_TAG = "chapter-time"  # the markdown line that says how long the chapter runs
 ANSWER_TAG = "answer"  # what a solution cell is tagged in the student edition
 BOOK_ONLY_TAGS = {"hide-input", "remove-cell"}
 PACKAGE = "dense-course-helpers"
@@ -169,20 +172,63 @@ def install_source(url: str, tag: str) -> str:
     )
 
 
+def _minutes(seconds: float) -> str:
+    return "under a minute" if seconds < 60 else f"about {math.ceil(seconds / 60)} min"
+
+
+def chapter_times(results: Path = ROOT / "robustness") -> dict[str, dict[str, float]]:
+    """``{chapter file name: {profile: seconds}}``: the median time of each chapter's robustness runs."""
+    times: dict[str, dict[str, float]] = {}
+    for profile in ("quick", "full"):
+        path = results / f"{profile}.json"
+        if not path.is_file():
+            continue
+        for chapter, data in json.loads(path.read_text())["chapters"].items():
+            seconds = [run["seconds"] for run in data["runs"].values() if run.get("seconds") is not None]
+            if seconds:
+                times.setdefault(Path(chapter).name, {})[profile] = statistics.median(seconds)
+    return times
+
+
+def time_source(times: dict[str, float]) -> str:
+    """The one line at the top of a chapter that says how long it runs, measured, and how to run it quicker."""
+
+    measured = [f"{_minutes(times[p])} at the `{p}` profile" for p in ("quick", "full") if p in times]
+    return (
+        f"**Time.** On a 2-core CPU (as Colab's free runtime has) this chapter runs in "
+        f"{' and '.join(measured) or 'a time not measured yet'} (the book's robustness runs, JAX, two chapters "
+        "at a time); `full` is the default: for `quick`, run `%env COURSE_PROFILE=quick` before the setup cell."
+    )
+
+
+def _refresh(nb: nbformat.NotebookNode, path: Path, install: str, times: dict[str, float]) -> bool:
+    """Put the current install cell and time line into ``nb``; whether anything changed."""
+    changed = False
+    first = next(cell for cell in nb.cells if cell.cell_type == "code")
+    if INSTALL_TAG not in tags(first):
+        raise EditionError(f"{path.name}: the first code cell must be the Colab install cell, tagged '{INSTALL_TAG}'.")
+    if first.source != install:
+        first.source, changed = install, True
+    line = time_source(times)
+    timed = [cell for cell in nb.cells if TIME_TAG in tags(cell)]
+    if not timed:  # after the opening (title, question, what we will find)
+        cell = nbformat.v4.new_markdown_cell(line, metadata={"tags": [TIME_TAG]}, id=TIME_TAG)
+        nb.cells.insert(nb.cells.index(first), cell)
+        changed = True
+    elif timed[0].source != line:
+        timed[0].source, changed = line, True
+    return changed
+
+
 def write_student_editions(chapters: Path = ROOT / "chapters", out: Path = ROOT / "student") -> list[Path]:
-    """Refresh each chapter's install cell from ``_config.yml``; write its student edition under ``out``."""
+    """Refresh each chapter's install cell and time line; write its student edition under ``out``."""
     config = chapters.parent / "_config.yml"
     source = install_source(repository_url(config), release_tag(config))
+    times = chapter_times(chapters.parent / "robustness")
     written = []
     for path in sorted(chapters.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        first = next(cell for cell in nb.cells if cell.cell_type == "code")
-        if INSTALL_TAG not in tags(first):
-            raise EditionError(
-                f"{path.name}: the first code cell must be the Colab install cell, tagged '{INSTALL_TAG}'."
-            )
-        if first.source != source:
-            first.source = source
+        if _refresh(nb, path, source, times.get(path.name, {})):
             nbformat.write(nb, path)
         target = out / path.parent.name / path.name
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -174,13 +174,26 @@ def test_install_cell_comes_from_the_config():
         assert editions.INSTALL_TAG in editions.tags(first)
 
 
+def test_every_chapter_opens_with_its_measured_time():
+    """The time line (tagged chapter-time) gives the robustness runs' median time per profile (`make student`)."""
+    times = editions.chapter_times()
+    for path in CHAPTERS:
+        cells = nbformat.read(path, as_version=4).cells
+        (line,) = [c for c in cells if editions.TIME_TAG in editions.tags(c)]
+        assert cells.index(line) < 3, f"{path.name}: the time line belongs to the chapter's opening"
+        assert line.source == editions.time_source(times.get(path.name, {})), f"{path.name}: run `make student`"
+    assert editions.time_source({"quick": 59.0, "full": 61.0}).count(
+        "under a minute at the `quick` profile and about 2 min"
+    )
+
+
 def test_the_install_line_names_the_release_of_the_packages_version(tmp_path):
     """The install line, _config.yml's release tag and pyproject's version agree, or `make student` refuses."""
     version = editions.package_version()
     assert editions.release_tag() == f"v{version}"
     for path in CHAPTERS:
         first = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
-        assert f"@v{version}\"" in first.source, f"{path.name}: the install line names another release"
+        assert f'@v{version}"' in first.source, f"{path.name}: the install line names another release"
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "9.9.9"\n')
     (tmp_path / "_config.yml").write_text((ROOT / "_config.yml").read_text())
     with pytest.raises(editions.EditionError, match=r"'v9\.9\.9'"):
