@@ -118,7 +118,7 @@ class Case:
     factory: Callable[..., tuple]
     context: dict[str, Any]
     namespace: dict[str, Any]  # what the chapter's solution code reads
-    answers: tuple[str, str]  # the variable each solution assigns
+    answers: tuple[str | tuple[str, ...], str]  # the variable(s) each solution assigns
     wrong: tuple[list[tuple[Any, str]], list[tuple[Any, str]]] = field(default_factory=lambda: ([], []))
 
     def exercises(self):
@@ -133,12 +133,19 @@ CASES = [
         ex.chapter_01,
         {"history": HISTORY},
         {"mean_curve": HISTORY, "model": dense_network(784, [1000], 10)},
-        ("narrow", "best"),
+        (("narrow", "fewer"), "best"),
         (
             [
-                (dense_network(784, [1000], 10), "your hidden layers have [1000] units, the exercise asks for [100]"),
-                (dense_network(784, [100, 100], 10), "your model has 2 hidden layers, the exercise asks for 1"),
-                ("dense_network(784, [100], 10)", "the exercise asks for a Keras model"),
+                ((dense_network(784, [1000], 10), 715_500), "your hidden layers have [1000] units, the exercise asks"),
+                ((dense_network(784, [100, 100], 10), 715_500), "your model has 2 hidden layers, the exercise asks"),
+                (
+                    (dense_network(784, [100], 10, output_activation="sigmoid"), 715_500),
+                    "your output layer's activation is sigmoid; the exercise asks for softmax",
+                ),
+                ((dense_network(784, [100], 10), 79_510), "how many weights the narrow network has"),
+                ((dense_network(784, [100], 10), 714_600), "the biases are weights too"),
+                (("dense_network(784, [100], 10)", 715_500), "the exercise asks for a Keras model"),
+                (dense_network(784, [100], 10), "asks for two values, (narrow, fewer)"),
             ],
             [
                 (2, "off by one"),
@@ -195,6 +202,21 @@ CASES = [
             [
                 (dense_network((28, 28), [128, 128], 10, dropout=0.5), "no Dropout before its first Dense layer"),
                 (dense_network((28, 28), [128, 128], 10, dropout=0.2), "no Dropout before its first Dense layer"),
+                (
+                    keras.Sequential(
+                        [
+                            keras.Input(shape=(28, 28)),
+                            keras.layers.Flatten(),
+                            keras.layers.Dropout(0.2),
+                            keras.layers.Dense(128),
+                            keras.layers.Dropout(0.5),
+                            keras.layers.Dense(128),
+                            keras.layers.Dropout(0.5),
+                            keras.layers.Dense(10, activation="softmax"),
+                        ]
+                    ),
+                    "your hidden activations are ['linear', 'linear']; the exercise asks for relu everywhere",
+                ),
             ],
             [(-0.0281, "the sign is flipped"), (2.81, "percentage points"), (0.0412, "gap without dropout")],
         ),
@@ -282,8 +304,15 @@ CASES = [
         ("bn_plain", "bn_weights"),
         (
             [
-                (dense_network(784, [1000], 10, batch_norm=True, l2=0.01), "still have an L2 penalty"),
+                (
+                    dense_network(784, [1000], 10, batch_norm=True, batch_norm_position="after_activation", l2=0.01),
+                    "still have an L2 penalty",
+                ),
                 (dense_network(784, [1000], 10), "0 BatchNormalization layers"),
+                (
+                    dense_network(784, [1000], 10, batch_norm=True),  # the builder's default: the paper's place
+                    "your batch normalization sits between the Dense layer and its activation",
+                ),
             ],
             [
                 ((2000, 2000), "only gamma and beta"),

@@ -38,6 +38,8 @@ def _solve(case, exercise, variable):
     namespace = dict(BASE)
     namespace.update(case.namespace)
     exec(exercise.solution_code, namespace)  # the official solution, as the chapter holds it
+    if isinstance(variable, tuple):  # an answer of several parts, each assigned by the solution
+        return tuple(namespace[name] for name in variable)
     return namespace[variable]
 
 
@@ -78,6 +80,13 @@ def test_hint_and_solution_show_text(case):
         assert "```python" in markdown and exercise.solution_code in markdown
 
 
+def test_a_model_checker_refuses_a_requirement_it_would_not_check():
+    from helpers.exercises.models import model_checker
+
+    with pytest.raises(TypeError, match=r"cannot check \['dropout_position'\]"):
+        model_checker("a model", hidden=[10], dropout_position="before_activation")
+
+
 def test_a_checker_that_trips_gives_a_message_not_a_traceback():
     def fragile(answer):
         return answer["key"]  # TypeError on most answers
@@ -106,7 +115,8 @@ def test_chapter_solutions_are_the_checkers_solutions(case):
     nb = _source(case.chapter)
     assert editions.solutions(nb) == [exercise.solution_code for exercise in case.exercises()]
     checks = [cell.source for cell in nb.cells if editions.CHECK_TAG in editions.tags(cell)]
-    assert checks == [f"q{i}.check({name})" for i, name in enumerate(case.answers, start=1)]
+    names = [f"({', '.join(name)})" if isinstance(name, tuple) else name for name in case.answers]
+    assert checks == [f"q{i}.check({name})" for i, name in enumerate(names, start=1)]
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)

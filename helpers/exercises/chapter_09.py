@@ -27,6 +27,7 @@ def chapter_09(width: int = 1000) -> tuple[Exercise, Exercise]:
                 hidden=[1000],
                 outputs=10,
                 batch_norm=True,
+                batch_norm_position="after_activation",
                 l2=0.0,
             ),
             "the chapter's run() passes l2=0.01 to dense_network; leave it out, keep batch_norm=True.",

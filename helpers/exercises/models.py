@@ -36,7 +36,9 @@ def describe(model: Any) -> dict[str, Any]:
 
     Keys: inputs (feature count), hidden (widths), activations, dropout (rate
     after each hidden layer, 0 for none), input_dropout, batch_norm (count),
-    l1, l2 (hidden kernels' penalties, the largest), outputs,
+    batch_norm_positions (each one's place: ``"before_activation"`` when it
+    normalises a Dense layer's sums before their activation, else
+    ``"after_activation"``), l1, l2 (hidden kernels' penalties, the largest), outputs,
     output_activation, optimizer (class name or None), learning_rate,
     momentum, loss (name or None).
     """
@@ -52,7 +54,7 @@ def describe(model: Any) -> dict[str, Any]:
     features = 1
     for size in shape:
         features *= int(size)
-    activations, dropout, input_dropout, batch_norm = [], [], 0.0, 0
+    activations, dropout, input_dropout, batch_norm, positions = [], [], 0.0, 0, []
     seen_dense = 0
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dense):
@@ -68,6 +70,9 @@ def describe(model: Any) -> dict[str, Any]:
                 dropout[-1] = float(layer.rate)
         elif isinstance(layer, keras.layers.BatchNormalization):
             batch_norm += 1
+            # A Dense layer still without its activation: the sums are normalised before it.
+            linear = bool(activations) and activations[-1] == "linear"
+            positions.append("before_activation" if linear else "after_activation")
     optimizer = getattr(model, "optimizer", None)
     loss = getattr(model, "loss", None)
     penalties = [_penalty(layer) for layer in dense[:-1]] or [{"l1": 0.0, "l2": 0.0}]
@@ -78,6 +83,7 @@ def describe(model: Any) -> dict[str, Any]:
         "dropout": dropout[:-1],
         "input_dropout": input_dropout,
         "batch_norm": batch_norm,
+        "batch_norm_positions": positions,
         "l1": max(p["l1"] for p in penalties),
         "l2": max(p["l2"] for p in penalties),
         "outputs": int(dense[-1].units),
@@ -93,11 +99,36 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(b))
 
 
-def model_checker(what: str, **expected: Any):
-    """A checker for a model: ``expected`` names the keys of ``describe`` that matter.
+CHECKED = (
+    "inputs",
+    "hidden",
+    "outputs",
+    "activation",
+    "output_activation",
+    "input_dropout",
+    "dropout",
+    "batch_norm",
+    "batch_norm_position",
+    "l1",
+    "l2",
+    "optimizer",
+    "learning_rate",
+    "momentum",
+    "loss",
+)
 
-    ``dropout`` and ``activation`` may be one value for every hidden layer.
+
+def model_checker(what: str, **expected: Any):
+    """A checker for a model: ``expected`` names the requirements that matter, each one checked.
+
+    ``dropout`` and ``activation`` are one value for every hidden layer;
+    ``batch_norm_position`` is where every BatchNormalization layer must sit.
+    A requirement this checker does not know is refused at once, so that no
+    exercise can ask for something its check silently ignores.
     """
+    unknown = sorted(set(expected) - set(CHECKED))
+    if unknown:
+        raise TypeError(f"model_checker cannot check {unknown}; it checks {list(CHECKED)}.")
 
     def check(answer: Any) -> str:
         got = describe(answer)
@@ -119,6 +150,11 @@ def model_checker(what: str, **expected: Any):
             raise Wrong(
                 f"your hidden activations are {got['activations']}; "
                 f"the exercise asks for {expected['activation']} everywhere."
+            )
+        if "output_activation" in expected and got["output_activation"] != expected["output_activation"]:
+            raise Wrong(
+                f"your output layer's activation is {got['output_activation']}; "
+                f"the exercise asks for {expected['output_activation']}."
             )
         if "input_dropout" in expected and not _close(got["input_dropout"], expected["input_dropout"]):
             if got["input_dropout"] == 0:
@@ -142,6 +178,18 @@ def model_checker(what: str, **expected: Any):
                 raise Wrong(
                     f"your model has {_plural(got['batch_norm'], 'BatchNormalization layer')}; "
                     f"the exercise asks for {want}."
+                )
+        if "batch_norm_position" in expected:
+            want = expected["batch_norm_position"]
+            wrong = [p for p in got["batch_norm_positions"] if p != want]
+            if wrong:
+                where = {
+                    "before_activation": "between the Dense layer and its activation",
+                    "after_activation": "after the activation",
+                }
+                raise Wrong(
+                    f"your batch normalization sits {where[wrong[0]]}; the exercise asks for it "
+                    f"{where[want]} (batch_norm_position={want!r})."
                 )
         for penalty in ("l2", "l1"):
             if penalty in expected and not _close(got[penalty], expected[penalty]):
