@@ -103,15 +103,18 @@ class Check:
 
 
 def check_conclusion(claim: str, *, passed: bool, evidence: str, seeds: int | None = None) -> Check:
-    """Record a claim with its evidence; raise if the evidence contradicts it.
+    """Record a claim with its evidence; when the evidence contradicts it, raise or report (``COURSE_CHECKS``).
 
     Args:
         claim: the conclusion in words, as the chapter states it.
         passed: whether the measured numbers support the claim.
         evidence: the numbers, in words, that decided it.
 
+    Returns:
+        The ``Check``; in report mode also when it failed, after the notice is shown.
+
     Raises:
-        ConclusionNotSupported: when ``passed`` is false.
+        ConclusionNotSupported: when ``passed`` is false in strict mode (book build, tests, robustness runs).
     """
     result = Check(claim, bool(passed), evidence, seeds)
     SESSION.checks.append(result)
@@ -147,8 +150,9 @@ WHY_RUNS_DIFFER = (
 def _report_disagreement(result: Check) -> None:
     """Show, prominently, that this run does not support the claim; the notebook goes on."""
     run = SESSION.run
+    seeds = ", ".join(map(str, run.get("seeds", []))) or f"from {run.get('seed', '?')}"
     here = (
-        f"{run.get('profile', '?')} profile, seeds from {run.get('seed', '?')}, Keras {run.get('keras', '?')} "
+        f"{run.get('profile', '?')} profile, seeds {seeds}, Keras {run.get('keras', '?')} "
         f"on {run.get('backend_label', '?')}"
         if run
         else "this session"
@@ -188,7 +192,7 @@ def check_effect(
     what: str,
     digits: int = 3,
 ) -> Check:
-    """Judge a claimed effect over seeds by the rule above; raise if the seeds do not support it.
+    """Judge a claimed effect over seeds by the rule above; raise or report (as ``check_conclusion``) if they do not.
 
     Args:
         claim: the conclusion in words, stating the margin (e.g. "at least one point").

@@ -97,6 +97,9 @@ def test_strict_mode_raises_and_report_mode_returns_the_failed_check(monkeypatch
     shown = capsys.readouterr().out
     assert "✘ c holds by a point" in shown
     assert "This run (quick profile, seeds from 7, Keras 3.13.2 on TensorFlow 2.20.0): gain per seed" in shown
+    SESSION.run["seeds"] = (7, 8)
+    check_conclusion("d holds", passed=False, evidence="e")
+    assert "This run (quick profile, seeds 7, 8, Keras 3.13.2" in capsys.readouterr().out
     assert "The notebook goes on" in shown
 
 
