@@ -34,6 +34,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import yaml
@@ -117,12 +118,78 @@ def toc_notebooks(root: Path = ROOT) -> list[Path]:
     return [root / f"{name}.ipynb" for name in toc_files(root) if (root / f"{name}.ipynb").is_file()]
 
 
+def previous_times(profile: str, root: Path = ROOT) -> dict[str, float]:
+    """``{chapter file: seconds}`` of the latest execution of each chapter at this profile, in any earlier cache.
+
+    Earlier builds (other versions of ``helpers`` included) left their times in
+    their caches; ``make book`` estimates what is left from them.
+    """
+    from jupyter_cache import get_cache
+
+    name = get_profile(profile).name
+    latest: dict[str, tuple[Any, float]] = {}
+    for folder in sorted((root / "_build" / ".jupyter_cache").glob(f"{name}-*")):
+        try:
+            records = get_cache(str(folder)).list_cache_records()
+        except Exception:  # an unreadable or foreign folder: no estimate from it
+            continue
+        for record in records:
+            seconds = (record.data or {}).get("execution_seconds")
+            if seconds is None:
+                continue
+            key = Path(record.uri).name
+            if key not in latest or record.created > latest[key][0]:
+                latest[key] = (record.created, float(seconds))
+    return {key: seconds for key, (_, seconds) in latest.items()}
+
+
+class _Progress:
+    """A progress bar over the chapters being executed, on a terminal only (quiet in CI and in logs).
+
+    With the chapters' times from an earlier build it advances by each
+    chapter's expected time, so its estimate of what is left is in seconds of
+    real work; without them, by chapters.
+    """
+
+    def __init__(self, chapters: list[Path], expected: dict[str, float], enabled: bool) -> None:
+        self.bar = None
+        if not enabled or not chapters:
+            return
+        from tqdm import tqdm
+
+        known = all(path.name in expected for path in chapters)
+        self.weights = {path: (expected[path.name] if known else 1.0) for path in chapters}
+        self.bar = tqdm(
+            total=round(sum(self.weights.values())),
+            unit="s" if known else "chapter",
+            desc="chapters (estimated from the last build)" if known else "chapters",
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| elapsed {elapsed}, about {remaining} left",
+        )
+
+    def done(self, path: Path, line: str, log: Callable[[str], None]) -> None:
+        """Report a finished chapter: its line above the bar, and the bar moved on."""
+        if self.bar is None:
+            log(line)
+            return
+        self.bar.write(line)
+        self.bar.update(round(self.weights[path]))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 class ChapterFailed(RuntimeError):
     """A chapter raised while executing; the message holds its error."""
 
 
 def execute_chapters(
-    profile: str, jobs: int = 2, root: Path = ROOT, timeout: int = 1800, log: Callable[[str], None] = print
+    profile: str,
+    jobs: int = 2,
+    root: Path = ROOT,
+    timeout: int = 1800,
+    log: Callable[[str], None] = print,
+    show_progress: bool = False,
 ) -> dict[str, float]:
     """Execute the chapters the profile's cache lacks, ``jobs`` at a time, and cache them.
 
@@ -130,6 +197,10 @@ def execute_chapters(
     run it (same profile, same seed, same thread settings), so the numbers are
     the same; running two at once keeps both cores busy while a chapter waits
     on Python.  The book build that follows finds every chapter in the cache.
+
+    ``show_progress`` adds a progress bar over the chapters with the time
+    elapsed and an estimate of what is left (``make book`` sets it when its
+    output is a terminal).
 
     Returns:
         ``{chapter: seconds}`` for the chapters executed now.
@@ -157,6 +228,7 @@ def execute_chapters(
     os.environ.setdefault("COURSE_PROGRESS", "none")
     strict_checks()
     log(f"{len(todo)} chapter(s) to execute ({name} profile, {jobs} at a time); the others are cached.")
+    progress = _Progress(todo, previous_times(name, root) if show_progress else {}, show_progress)
 
     def run(path: Path) -> float:
         source = nbformat.read(path, as_version=4)
@@ -180,12 +252,15 @@ def execute_chapters(
         if "language_info" in executed.metadata:
             source.metadata["language_info"] = executed.metadata["language_info"]
         store_executed(source, path, seconds, name, root)
-        log(f"  {path.relative_to(root)}: {seconds:.0f} s")
+        progress.done(path, f"  {path.relative_to(root)}: {seconds:.0f} s", log)
         return seconds
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {str(path.relative_to(root)): pool.submit(run, path) for path in todo}
-        return {chapter: future.result() for chapter, future in futures.items()}
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {str(path.relative_to(root)): pool.submit(run, path) for path in todo}
+            return {chapter: future.result() for chapter, future in futures.items()}
+    finally:
+        progress.close()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -203,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
             print(write_config(args.profile))
         else:
             start = time.perf_counter()
-            done = execute_chapters(args.profile, jobs=args.jobs)
+            done = execute_chapters(args.profile, jobs=args.jobs, show_progress=sys.stdout.isatty())
             print(f"Executed {len(done)} chapter(s) in {time.perf_counter() - start:.0f} s.")
     except (ProfileError, ValueError) as error:
         parser.error(str(error))

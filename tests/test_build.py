@@ -124,6 +124,25 @@ def test_execute_chapters_runs_what_the_cache_lacks_in_parallel_and_caches_it(pr
         execute_chapters("quick", jobs=0, root=project)
 
 
+def test_make_book_shows_progress_estimated_from_the_last_build(project, capsys):
+    """On a terminal, a bar over the chapters that counts the last build's seconds; otherwise nothing but the log."""
+    from coursebook.build import execute_chapters, previous_times
+
+    _tiny_book(project, {"a": "print(1)", "b": "print(2)"})
+    assert previous_times("quick", project) == {}
+    lines: list[str] = []
+    execute_chapters("quick", jobs=1, root=project, log=lines.append)  # not a terminal: no bar
+    assert "chapters" not in capsys.readouterr().err and len(lines) == 3
+    earlier = previous_times("quick", project)
+    assert set(earlier) == {"a.ipynb", "b.ipynb"} and all(s > 0 for s in earlier.values())
+
+    _tiny_book(project, {"a": "print(1)", "b": "print(3)"})  # b changed: runs again, with a's and b's times known
+    execute_chapters("quick", jobs=1, root=project, log=lines.append, show_progress=True)
+    bar = capsys.readouterr().err
+    assert "chapters (estimated from the last build)" in bar and "elapsed" in bar and "left" in bar
+    assert previous_times("quick", project)["b.ipynb"] != earlier["b.ipynb"]  # the newest run counts
+
+
 def test_the_book_tooling_starts_no_deep_learning_backend():
     """`python -m coursebook.build config` and friends only write files: no TensorFlow, Keras or JAX."""
     code = (
