@@ -226,9 +226,9 @@ CASES = [
         ex.chapter_04,
         {"history": HISTORY},
         {"long_mean": HISTORY},
-        ("best_long", "mild"),
+        ("rise", "mild"),
         (
-            [(6, "last epoch"), (2, "off by one")],
+            [(0.1, "that is the difference"), (0.7778, "the other way round"), (3, "too high"), ("1.29", "quotes")],
             [
                 (dense_network(784, [1000], 10, l2=0.1), "your L2 penalty is 0.1; the exercise asks for 0.001"),
                 (dense_network(784, [1000], 10, l1=0.001), "have no L2 penalty"),
