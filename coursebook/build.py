@@ -31,6 +31,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -208,7 +209,7 @@ def execute_chapters(
     Raises:
         ChapterFailed: a chapter raised (e.g. its conclusion check failed).
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from jupyter_cache import get_cache
     from nbclient import NotebookClient
@@ -230,7 +231,11 @@ def execute_chapters(
     log(f"{len(todo)} chapter(s) to execute ({name} profile, {jobs} at a time); the others are cached.")
     progress = _Progress(todo, previous_times(name, root) if show_progress else {}, show_progress)
 
-    def run(path: Path) -> float:
+    stop = threading.Event()  # set by the first chapter that fails
+
+    def run(path: Path) -> float | None:
+        if stop.is_set():  # a chapter failed: the build stops, this one does not start
+            return None
         source = nbformat.read(path, as_version=4)
         executed = copy.deepcopy(source)
         client = NotebookClient(
@@ -242,6 +247,7 @@ def execute_chapters(
             # the build log; what the cells print still arrives with their outputs.
             client.execute(stderr=subprocess.DEVNULL)
         except CellExecutionError as error:
+            stop.set()
             raise ChapterFailed(f"{path.relative_to(root)} failed:\n{str(error)[-3000:]}") from None
         seconds = time.perf_counter() - start
         # The source's cells and metadata with the outputs added: the cache finds a
@@ -255,12 +261,20 @@ def execute_chapters(
         progress.done(path, f"  {path.relative_to(root)}: {seconds:.0f} s", log)
         return seconds
 
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = {pool.submit(run, path): str(path.relative_to(root)) for path in todo}
+    done: dict[str, float] = {}
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {str(path.relative_to(root)): pool.submit(run, path) for path in todo}
-            return {chapter: future.result() for chapter, future in futures.items()}
+        # The first chapter that fails stops the build: the chapters not started yet do
+        # not start (the ones running finish), instead of all of them running first.
+        for future in as_completed(futures):
+            seconds = future.result()
+            if seconds is not None:
+                done[futures[future]] = seconds
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         progress.close()
+    return {chapter: done[chapter] for chapter in (str(path.relative_to(root)) for path in todo)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -272,6 +286,8 @@ def main(argv: list[str] | None = None) -> None:
     execute.add_argument("profile", help="quick or full")
     execute.add_argument("--jobs", type=int, default=2, help="chapters at a time (default 2)")
     args = parser.parse_args(argv)
+    # A line per finished chapter, as it finishes, also when the output goes to a log file.
+    sys.stdout.reconfigure(line_buffering=True)
     use_book_backend()  # the chapters' kernels inherit it
     try:
         if args.command == "config":

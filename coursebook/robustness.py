@@ -312,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         "--chapters", nargs="+", metavar="NAME", help="only these chapters (e.g. 03_dropout), merged into the record"
     )
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # each run's line as it finishes, also into a log file
     use_book_backend()
     try:
         record = robustness(

@@ -117,9 +117,11 @@ def test_execute_chapters_runs_what_the_cache_lacks_in_parallel_and_caches_it(pr
     outputs = cache.get_cache_bundle(next(r.pk for r in cache.list_cache_records() if r.uri.endswith("a.ipynb")))
     assert outputs.nb.cells[0].outputs[0]["text"].strip() == "quick"  # the kernel ran with the profile asked for
     assert execute_chapters("quick", jobs=2, root=project, log=lines.append) == {}  # all cached now
-    _tiny_book(project, {"c": "raise ValueError('conclusion not supported')"})
+    _tiny_book(project, {"c": "raise ValueError('conclusion not supported')", "d": "print(1)"})
     with pytest.raises(ChapterFailed, match=r"chapters/c\.ipynb failed"):
         execute_chapters("quick", jobs=1, root=project, log=lines.append)
+    stored = {Path(record.uri).name for record in cache.list_cache_records()}
+    assert "d.ipynb" not in stored  # the first failure stops the build: d, not started yet, never ran
     with pytest.raises(ValueError, match="jobs must be 1 or more"):
         execute_chapters("quick", jobs=0, root=project)
 
