@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+import numpy as np
+import pandas as pd
+
 from ._backend import keras
 
 Position = Literal["after_activation", "before_activation"]
@@ -165,3 +168,35 @@ def dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
 def hidden_layers(model: keras.Model) -> list[keras.layers.Dense]:
     """The hidden ``Dense`` layers of a model (all but the output layer)."""
     return dense_layers(model)[:-1]
+
+
+def layer_table(model: keras.Model) -> pd.DataFrame:
+    """``model.summary()`` as a plain table, one row per layer and a total: readable on the site and in any
+    notebook, where Keras' coloured summary fails contrast on a light page."""
+    rows = []
+    for layer in model.layers:
+        shape = getattr(layer, "output", None)
+        shape = tuple(shape.shape) if shape is not None and hasattr(shape, "shape") else None
+        activation = getattr(layer, "activation", None)
+        rows.append(
+            {
+                "layer": layer.name,
+                "type": type(layer).__name__,
+                "output shape": "(" + ", ".join("batch" if d is None else f"{d:,}" for d in shape) + ")"
+                if shape
+                else "",
+                "activation": getattr(activation, "__name__", "") if activation is not None else "",
+                "weights": layer.count_params(),
+            }
+        )
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    rows.append(
+        {
+            "layer": "all layers",
+            "type": f"{model.count_params() - trainable:,} not trained" if model.count_params() > trainable else "",
+            "output shape": "",
+            "activation": "",
+            "weights": model.count_params(),
+        }
+    )
+    return pd.DataFrame(rows).set_index("layer")

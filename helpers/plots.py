@@ -5,6 +5,9 @@
   colour map, named ones a qualitative palette.
 * Training is drawn solid, validation dashed.
 * Every figure has a title, axis labels and a legend.
+* Every figure a notebook shows carries alt text made from its titles, axes
+  and legends (``describe_figure``), stored with the image in the notebook
+  and written to the site's ``alt`` attribute.
 
 Used first in: "A first network".
 """
@@ -33,8 +36,75 @@ METRIC_LABELS = {
 X_LABELS = {"epoch": "epoch", "updates": "weight updates so far"}
 
 
+def _texts(items: Any) -> list[str]:
+    return [t.get_text().strip() for t in items if t.get_text().strip()]
+
+
+def describe_figure(fig: Figure) -> str:
+    """Alt text for ``fig``: its title, then per panel its title, axes, legend and what it draws."""
+    title = fig._suptitle.get_text().strip() if getattr(fig, "_suptitle", None) else ""
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
+    shared = [label for legend in fig.legends for label in _texts(legend.get_texts())]
+    parts = [f"Figure: {title}." if title else "Figure."]
+    for number, ax in enumerate(panels, start=1):
+        bits = []
+        if ax.get_title():
+            bits.append(f"“{ax.get_title()}”")
+        x, y = ax.get_xlabel().strip(), ax.get_ylabel().strip()
+        if x or y:
+            bits.append(f"{y or 'values'} against {x or 'position'}")
+        drawn, lines = [], len(ax.get_lines())
+        if lines:
+            drawn.append(f"{lines} line{'s' * (lines != 1)}")
+        if ax.patches:
+            drawn.append(f"{len(ax.patches)} bars")
+        if ax.images:
+            drawn.append("an image")
+        if drawn:
+            bits.append(", ".join(drawn))
+        legend = ax.get_legend()
+        labels = _texts(legend.get_texts()) if legend else []
+        if labels:
+            bits.append("legend: " + ", ".join(labels))
+        if bits:
+            parts.append((f"Panel {number}: " if len(panels) > 1 else "It shows ") + "; ".join(bits) + ".")
+    if shared:
+        parts.append("Legend: " + ", ".join(shared) + ".")
+    return " ".join(parts)
+
+
+def _attach_alt_text() -> None:
+    """Make IPython store ``describe_figure``'s text with every figure's PNG (the site's alt attribute)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        original = formatter.lookup_by_type(Figure)
+    except KeyError:  # no inline backend: figures are not shown as PNGs here
+        return
+    if getattr(original, "course_alt_text", False):
+        return
+
+    def png_with_alt(fig: Figure) -> Any:
+        data = original(fig)
+        if isinstance(data, tuple):  # already (data, metadata)
+            data, metadata = data
+        else:
+            metadata = {}
+        return data, {**(metadata or {}), "alt": describe_figure(fig)}
+
+    png_with_alt.course_alt_text = True
+    formatter.for_type(Figure, png_with_alt)
+
+
 def use_course_style() -> None:
-    """Matplotlib defaults for the book: readable sizes, light grid."""
+    """Matplotlib defaults for the book: readable sizes, light grid; alt text for every figure shown."""
+    _attach_alt_text()
     mpl.rcParams.update(
         {
             "figure.dpi": 96,

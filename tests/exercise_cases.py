@@ -46,7 +46,7 @@ def _summary() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _table03() -> pd.DataFrame:
+def _table03(c_gaps: tuple[float, ...] = (0.0402, 0.0422, 0.0121, 0.0141)) -> pd.DataFrame:
     rows = [
         (experiment, model, seed)
         for experiment, rate in (("A", 0.5), ("B", 0.4), ("C", 0.75))
@@ -54,30 +54,8 @@ def _table03() -> pd.DataFrame:
         for seed in (0, 1)
     ]
     index = pd.MultiIndex.from_tuples(rows, names=["experiment", "model", "seed"])
-    gap = [0.02, 0.02, 0.01, 0.01, 0.03, 0.03, 0.015, 0.015, 0.0402, 0.0422, 0.0121, 0.0141]  # C: means 0.0412, 0.0131
+    gap = [0.02, 0.02, 0.01, 0.01, 0.03, 0.03, 0.015, 0.015, *c_gaps]  # C by default: means 0.0412, 0.0131
     return pd.DataFrame({"gap": gap, "train_accuracy": 0.99, "test_accuracy": 0.97}, index=index)
-
-
-TOY_X = np.linspace(0.0, 2.0, 21)
-
-
-def toy_loss(w, b):
-    return np.mean((w * TOY_X + b - 2.0 * TOY_X) ** 2)
-
-
-def analytic_gradient(w, b):
-    error = w * TOY_X + b - 2.0 * TOY_X
-    return 2 * np.mean(error * TOY_X), 2 * np.mean(error)
-
-
-def descend(rate, gradient, steps=30):
-    w, b = 1.477, 0.0
-    path = [(0, w, b, toy_loss(w, b))]
-    for step in range(1, steps + 1):
-        dw, db = gradient(w, b)
-        w, b = w - rate * dw, b - rate * db
-        path.append((step, w, b, toy_loss(w, b)))
-    return pd.DataFrame(path, columns=["epoch", "w", "b", "loss"])
 
 
 def bce_of_z(z):
@@ -96,12 +74,72 @@ BATCH_Y = np.eye(10, dtype="float32")[_rng.integers(0, 10, 32)]
 X_TRAIN = (_rng.random((60, 784)) ** 3 * 255 * (_rng.random((60, 784)) > 0.6)).round().astype("uint8")
 X_TRAIN[:, :5] = 255
 X_TEST = (_rng.random((20, 784)) ** 2 * 255 * (_rng.random((20, 784)) > 0.5)).round().astype("uint8")
-TRAIN_TOPICS = np.array([3] * 40 + [4] * 25 + [1] * 10 + [0] * 5)
-TEST_TOPICS = np.array([3] * 9 + [4] * 8 + [1] * 3)
-SUMMARY08 = pd.DataFrame({"val_accuracy": [0.94, 0.979, 0.978, 0.86]}, index=["SGD", "Adam", "RMSprop", "Adadelta"])
-SUMMARY08_SEEDS = pd.DataFrame(  # one row per optimizer and seed; its mean over seeds is SUMMARY08
-    {"val_accuracy": [0.93, 0.95, 0.978, 0.98, 0.977, 0.979, 0.85, 0.87]},
-    index=pd.MultiIndex.from_product([["SGD", "Adam", "RMSprop", "Adadelta"], [0, 1]], names=["name", "seed"]),
+
+
+def seeded(name: str, column: str = "name", **curves: list[float]) -> pd.DataFrame:
+    """A sweep's history for one variant: ``curves`` maps a metric to one list per seed (seeds 0, 1...)."""
+    frames = []
+    lists = {metric: values for metric, values in curves.items()}
+    for seed in range(len(next(iter(lists.values())))):
+        epochs = len(next(iter(lists.values()))[seed])
+        frame = pd.DataFrame({column: name, "seed": seed, "epoch": range(1, epochs + 1)})
+        for metric, values in lists.items():
+            frame[metric] = values[seed]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+HISTORY01B = pd.concat(  # the sigmoid network's mean loss falls 2.31 -> 2.30 (0.01); relu with He's 0.9 -> 0.2
+    [
+        seeded("sigmoid", loss=[[2.31, 2.305, 2.30], [2.31, 2.305, 2.30]]),
+        seeded("relu, He start", loss=[[0.9, 0.3, 0.2], [0.9, 0.3, 0.2]]),
+    ],
+    ignore_index=True,
+)
+HISTORY05 = pd.concat(  # unscaled: rises 0.30 and -0.10 (mean 0.10); scaled: falls 0.20 in both seeds
+    [
+        seeded("unscaled (0-255)", val_loss=[[1.0, 0.9, 1.3], [1.0, 0.8, 0.9]]),
+        seeded("scaled (0-1)", val_loss=[[0.5, 0.4, 0.3], [0.5, 0.35, 0.3]]),
+    ],
+    ignore_index=True,
+)
+HISTORY06 = pd.concat(  # the huge batch's mean: 0.50, 0.70, 0.80, 0.85, 0.855, 0.86: within 0.01 from epoch 4
+    [
+        seeded("batch 32", val_accuracy=[[0.95, 0.96], [0.95, 0.97]]),
+        seeded(
+            "batch 5,000",
+            val_accuracy=[[0.49, 0.69, 0.79, 0.84, 0.85, 0.86], [0.51, 0.71, 0.81, 0.86, 0.86, 0.86]],
+        ),
+    ],
+    ignore_index=True,
+)
+HISTORY07 = pd.concat(  # rate 0.01's mean validation loss is lowest at epoch 2; rate 0.001's at epoch 4
+    [
+        seeded(0.001, "rate", val_loss=[[0.5, 0.4, 0.3, 0.25], [0.5, 0.4, 0.3, 0.27]], val_accuracy=[[0.9] * 4] * 2),
+        seeded(
+            0.01,
+            "rate",
+            val_loss=[[0.3, 0.2, 0.25, 0.3], [0.3, 0.22, 0.21, 0.3]],
+            val_accuracy=[[0.93, 0.95, 0.96, 0.94], [0.93, 0.95, 0.96, 0.94]],
+        ),
+    ],
+    ignore_index=True,
+)
+HISTORY08 = pd.concat(  # mean climbs above the lowest: SGD 0, Adam 0.05, RMSprop 0.10
+    [
+        seeded("SGD", val_loss=[[0.5, 0.4, 0.3], [0.5, 0.4, 0.3]]),
+        seeded("Adam", val_loss=[[0.2, 0.1, 0.15], [0.2, 0.1, 0.15]]),
+        seeded("RMSprop", val_loss=[[0.2, 0.1, 0.2], [0.2, 0.1, 0.2]]),
+    ],
+    ignore_index=True,
+)
+GAMMA09 = np.array([0.8] * 600 + [1.2] * 400)  # 60 % of the scales below 1
+HISTORY11 = pd.concat(  # the bottleneck's mean: 2.0, 1.5, 1.2, 1.4, 1.7 (climb 0.5); the baseline's climb 0.1
+    [
+        seeded("baseline: 2 x 64", val_loss=[[1.0, 0.8, 0.9], [1.0, 0.8, 0.9]]),
+        seeded("bottleneck: 64 -> 4", val_loss=[[2.0, 1.5, 1.2, 1.4, 1.7], [2.0, 1.5, 1.2, 1.4, 1.7]]),
+    ],
+    ignore_index=True,
 )
 HISTORY10 = pd.concat(
     [
@@ -112,6 +150,16 @@ HISTORY10 = pd.concat(
 )
 
 
+def tilted(history: pd.DataFrame, column: str, slope: float, **only: Any) -> pd.DataFrame:
+    """Another run's history: ``column`` plus ``slope`` per epoch after the first (in the rows ``only`` selects)."""
+    other = history.copy()
+    rows = np.ones(len(other), dtype=bool)
+    for key, value in only.items():
+        rows &= (other[key] == value).to_numpy()
+    other.loc[rows, column] = other.loc[rows, column] + slope * (other.loc[rows, "epoch"] - 1)
+    return other
+
+
 @dataclass
 class Case:
     chapter: str
@@ -120,6 +168,10 @@ class Case:
     namespace: dict[str, Any]  # what the chapter's solution code reads
     answers: tuple[str | tuple[str, ...], str]  # the variable(s) each solution assigns
     wrong: tuple[list[tuple[Any, str]], list[tuple[Any, str]]] = field(default_factory=lambda: ([], []))
+    # Which exercise is answered from the chapter's own run, and another run's results for it:
+    # (overrides of context, overrides of namespace).  Its answer must change with the run.
+    from_run: int | None = None
+    other_run: tuple[dict[str, Any], dict[str, Any]] = field(default_factory=lambda: ({}, {}))
 
     def exercises(self):
         return self.factory(**self.context)
@@ -155,13 +207,15 @@ CASES = [
                 (3.5, "not a whole number"),
             ],
         ),
+        from_run=1,
+        other_run=({"history": tilted(HISTORY, "val_loss", -0.05)}, {"mean_curve": tilted(HISTORY, "val_loss", -0.05)}),
     ),
     Case(
         "01b_activations_and_losses",
         ex.chapter_01b,
-        {"x": BATCH_X, "y": BATCH_Y, "sigmoid_ratios": {0: 1.4e-7, 1: 1.8e-7}},
-        {"derivative": derivative, "bce_of_z": bce_of_z, "mse_of_z": mse_of_z},
-        ("he_sigmoid", "times_larger"),
+        {"x": BATCH_X, "y": BATCH_Y, "sigmoid_ratios": {0: 1.4e-7, 1: 1.8e-7}, "history": HISTORY01B},
+        {"derivative": derivative, "bce_of_z": bce_of_z, "mse_of_z": mse_of_z, "history": HISTORY01B},
+        ("he_sigmoid", "times_larger", "sigmoid_drop"),
         (
             [
                 (dense_network(784, [64] * 10, 10, activation="sigmoid"), "kernel_initializer='he_normal'"),
@@ -176,6 +230,12 @@ CASES = [
                 (50.5, "too high"),
                 ("25.5", "Write it without quotes"),
             ],
+            [(-0.01, "the sign is flipped"), (0.7, "relu network with He's start"), (2.30, "last epoch's loss itself")],
+        ),
+        from_run=2,
+        other_run=(
+            {"history": tilted(HISTORY01B, "loss", -0.1, name="sigmoid")},
+            {"history": tilted(HISTORY01B, "loss", -0.1, name="sigmoid")},
         ),
     ),
     Case(
@@ -190,6 +250,11 @@ CASES = [
                 (dense_network(784, [512] * 9, 10, dropout=0.2), "the exercise asks for 0.5 after each"),
                 (dense_network(784, [512] * 5, 10, dropout=0.5), "5 hidden layers, the exercise asks for 9"),
             ],
+        ),
+        from_run=0,
+        other_run=(
+            {"summary": _summary().assign(val_loss_excess=lambda t: t.val_loss_excess + (t.depth == 1))},
+            {"mean_summary": _summary().assign(val_loss_excess=lambda t: t.val_loss_excess + (t.depth == 1))},
         ),
     ),
     Case(
@@ -220,6 +285,11 @@ CASES = [
             ],
             [(-0.0281, "the sign is flipped"), (2.81, "percentage points"), (0.0412, "gap without dropout")],
         ),
+        from_run=1,
+        other_run=(
+            {"gaps": {"A": (0.02, 0.01), "B": (0.03, 0.015), "C": (0.05, 0.01)}},
+            {"table": _table03((0.05, 0.05, 0.01, 0.01))},
+        ),
     ),
     Case(
         "04_overfitting_l1_l2",
@@ -234,13 +304,15 @@ CASES = [
                 (dense_network(784, [1000], 10, l1=0.001), "have no L2 penalty"),
             ],
         ),
+        from_run=0,
+        other_run=({"history": tilted(HISTORY, "val_loss", 0.1)}, {"long_mean": tilted(HISTORY, "val_loss", 0.1)}),
     ),
     Case(
         "05_scaling_and_inversion",
         ex.chapter_05,
-        {"x_train": X_TRAIN, "x_test": X_TEST},
-        {"x": X_TRAIN, "raw": SimpleNamespace(x_test=X_TEST)},
-        ("x_test_std", "fraction_ones"),
+        {"x_train": X_TRAIN, "x_test": X_TEST, "history": HISTORY05},
+        {"x": X_TRAIN, "raw": SimpleNamespace(x_test=X_TEST), "history": HISTORY05},
+        ("x_test_std", "unscaled_rise"),
         (
             [
                 ((X_TEST - X_TEST.mean()) / X_TEST.std(), "test images' own mean"),
@@ -248,17 +320,25 @@ CASES = [
                 ([1, 2], "asks for an array"),
             ],
             [
-                (float(np.mean(X_TRAIN == 255)), "fraction equal to 0 after inversion"),
-                (100 * float(np.mean(X_TRAIN == 0)), "percentage"),
+                (-0.10, "the sign is flipped"),
+                (-0.20, "the scaled network's"),
+                (0.30, "that is seed 0 alone"),
+                (0.5, "too high"),
+                ("0.1", "without quotes"),
             ],
+        ),
+        from_run=1,
+        other_run=(
+            {"history": tilted(HISTORY05, "val_loss", -0.2, name="unscaled (0-255)")},
+            {"history": tilted(HISTORY05, "val_loss", -0.2, name="unscaled (0-255)")},
         ),
     ),
     Case(
         "06_batch_size",
         ex.chapter_06,
-        {},
-        {},
-        ("updates_128", "updates"),
+        {"history": HISTORY06, "huge": "batch 5,000"},
+        {"history": HISTORY06, "big_name": "batch 5,000"},
+        ("updates_128", "updates", "settled"),
         (
             [(468, "rounded down"), (468.75, "not a whole number"), ("469", "without quotes")],
             [
@@ -266,42 +346,64 @@ CASES = [
                 (lambda n, b: n // b, "raised TypeError"),
                 (1875, "asks for a function"),
             ],
+            [(6, "the epoch of its best"), (3, "off by one"), (5, "too high"), (4.5, "not a whole number")],
+        ),
+        from_run=2,
+        other_run=(
+            {"history": tilted(HISTORY06, "val_accuracy", 0.05, name="batch 5,000")},
+            {"history": tilted(HISTORY06, "val_accuracy", 0.05, name="batch 5,000")},
         ),
     ),
     Case(
         "07_learning_rate",
         ex.chapter_07,
-        {"toy": lambda rate: descend(rate, analytic_gradient)},
-        {"descend": descend, "analytic_gradient": analytic_gradient},
-        ("slow", "converges"),
+        {"history": HISTORY07},
+        {"history": HISTORY07},
+        ("slow", "best_01"),
         (
             [
                 (dense_network(784, [1000], 10), "learning rate 0.001; the exercise asks for 0.0001"),
                 (dense_network(784, [1000], 10, optimizer="sgd", learning_rate=1e-4), "trains with SGD"),
             ],
-            [(0.47, "its loss went from"), (0.46, "not among the choices")],
+            [
+                (4, "that is the last epoch"),
+                (1, "off by one"),
+                (3, "highest validation accuracy"),
+                ("2", "without quotes"),
+            ],
         ),
+        from_run=1,
+        other_run=({"history": tilted(HISTORY07, "val_loss", -0.1)}, {"history": tilted(HISTORY07, "val_loss", -0.1)}),
     ),
     Case(
         "08_optimizers",
         ex.chapter_08,
-        {"summary": SUMMARY08},
-        {"summary": SUMMARY08_SEEDS},
-        ("momentum", "weakest"),
+        {"history": HISTORY08},
+        {"history": HISTORY08},
+        ("momentum", "overfit_most"),
         (
             [
                 (dense_network(784, [1000], 10, optimizer="sgd", learning_rate=0.01), "momentum 0"),
                 (dense_network(784, [1000], 10), "trains with Adam; the exercise asks for SGD"),
             ],
-            [("SGD", "one optimizer ended lower"), ("adamw", "not among the choices"), (3, "your answer is an int")],
+            [
+                ("Adam", "ended 0.0500 above its lowest; RMSprop's ended 0.1000"),
+                ("adamw", "not among the choices"),
+                (3, "your answer is an int"),
+            ],
+        ),
+        from_run=1,
+        other_run=(
+            {"history": tilted(HISTORY08, "val_loss", 0.2, name="Adam")},
+            {"history": tilted(HISTORY08, "val_loss", 0.2, name="Adam")},
         ),
     ),
     Case(
         "09_batch_normalization",
         ex.chapter_09,
-        {},
-        {},
-        ("bn_plain", "bn_weights"),
+        {"gamma": GAMMA09},
+        {"bn_layer": SimpleNamespace(gamma=GAMMA09)},
+        ("bn_plain", "bn_weights", "scaled_down"),
         (
             [
                 (
@@ -319,7 +421,10 @@ CASES = [
                 ((4000, 0), "moving mean and variance are weights too"),
                 (4000, "asks for two values"),
             ],
+            [(0.4, "the share at 1 or above"), (600, "that is a count"), (60.0, "percentage"), (0.61, "too high")],
         ),
+        from_run=2,
+        other_run=({"gamma": 1.3 * GAMMA09}, {"bn_layer": SimpleNamespace(gamma=1.3 * GAMMA09)}),
     ),
     Case(
         "10_imdb",
@@ -334,16 +439,35 @@ CASES = [
                 (dense_network(10000, [16, 16], 1, dropout=0.5), "trains with Adam"),
             ],
         ),
+        from_run=0,
+        other_run=(
+            {"history": tilted(HISTORY10, "val_accuracy", 0.02, name="64 units")},
+            {"curves": tilted(HISTORY10, "val_accuracy", 0.02, name="64 units")},
+        ),
     ),
     Case(
         "11_reuters",
         ex.chapter_11,
-        {"train_topics": TRAIN_TOPICS, "test_topics": TEST_TOPICS, "inputs": 10000},
-        {"train_topics": TRAIN_TOPICS, "test_topics": TEST_TOPICS, "settings": {"num_words": 10000}},
-        ("sparse", "always_common"),
+        {"history": HISTORY11, "bottleneck": "bottleneck: 64 -> 4", "baseline": "baseline: 2 x 64", "inputs": 10000},
+        {
+            "result": SimpleNamespace(history=HISTORY11),
+            "BOTTLENECK": "bottleneck: 64 -> 4",
+            "settings": {"num_words": 10000},
+        },
+        ("sparse", "bottleneck_climb"),
         (
             [(dense_network(10000, [64, 64], 46), "the exercise asks for 'sparse_categorical_crossentropy'")],
-            [(0.5, "share of the training wires"), (45.0, "percentage")],
+            [
+                (-0.5, "the sign is flipped"),
+                (-0.3, "change from epoch 1"),
+                (0.1, "the baseline's climb"),
+                (0.4, "too low"),
+            ],
+        ),
+        from_run=1,
+        other_run=(
+            {"history": tilted(HISTORY11, "val_loss", 0.3, name="bottleneck: 64 -> 4")},
+            {"result": SimpleNamespace(history=tilted(HISTORY11, "val_loss", 0.3, name="bottleneck: 64 -> 4"))},
         ),
     ),
 ]

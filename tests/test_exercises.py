@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from helpers.exercises import CORRECT, INCORRECT, UNSOLVED, Exercise, Verdict
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import keras
 import nbformat
 import pytest
 from exercise_cases import BASE, CASES
@@ -75,9 +77,31 @@ def test_checkers_reject_wrong_answers_with_a_specific_message(case):
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_hint_and_solution_show_text(case):
     for exercise in case.exercises():
-        assert exercise.hint_text in repr(exercise.hint())
+        hints = exercise.hints
+        for number, text in enumerate(hints, start=1):
+            shown = repr(exercise.hint(number))
+            assert text in shown and f"Hint {number} of {len(hints)}" in shown
+            assert ("hint(" + str(number + 1) + ")" in shown) == (number < len(hints))
+        assert "ask for one with hint(1)" in repr(exercise.hint(len(hints) + 1))
+        assert repr(exercise.hint()) == repr(exercise.hint(1))
         markdown = exercise.solution()._repr_markdown_()
         assert "```python" in markdown and exercise.solution_code in markdown
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_every_chapter_asks_for_a_number_or_choice_from_its_own_run(case):
+    """The exercise is built from the run's results: another run's answer is wrong for this one."""
+    assert case.from_run is not None, f"{case.chapter} has no exercise answered from its own run"
+    index, variable = case.from_run, case.answers[case.from_run]
+    other = dataclasses.replace(
+        case, context={**case.context, **case.other_run[0]}, namespace={**case.namespace, **case.other_run[1]}
+    )
+    mine, theirs = case.exercises()[index], other.exercises()[index]
+    my_answer, their_answer = _solve(case, mine, variable), _solve(other, theirs, variable)
+    assert not isinstance(my_answer, keras.Model), "a run-dependent answer is a number or a choice, not a model"
+    assert my_answer != their_answer, "the stand-in for another run does not change the answer"
+    assert mine.check(my_answer) and theirs.check(their_answer)
+    assert mine.check(their_answer).status == INCORRECT and theirs.check(my_answer).status == INCORRECT
 
 
 def test_a_model_checker_refuses_a_requirement_it_would_not_check():

@@ -83,3 +83,13 @@ def test_batch_norm_after_the_activation():
     assert model.layers[0].activation is keras.activations.relu
     with pytest.raises(ValueError, match="batch_norm_position must be"):
         dense_network(784, [10], 10, batch_norm=True, batch_norm_position="inside")
+
+
+def test_layer_table_is_the_summary_as_a_plain_table():
+    from helpers import layer_table
+
+    table = layer_table(dense_network(784, [100], 10, batch_norm=True))
+    assert table.index.name == "layer" and table.index[-1] == "all layers"
+    assert table["weights"].iloc[-1] == 78_500 + 400 + 1_010 == table["weights"].iloc[:-1].sum()
+    assert table.loc[table.index[0], "output shape"] == "(batch, 100)"
+    assert "200 not trained" in table["type"].iloc[-1] and list(table["activation"].iloc[:-1]).count("relu") == 1

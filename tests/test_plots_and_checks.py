@@ -198,3 +198,34 @@ def test_curve_noise_counts_jumps_not_steady_trends():
     assert helpers.curve_noise([4.0, 3.0, 2.0, 1.0]) == 0.0  # a steady fall
     assert helpers.curve_noise([1.0, 2.0, 1.0, 2.0]) == pytest.approx(1.0)  # each point 1 off its neighbours' midpoint
     assert helpers.curve_noise([1.0, 2.0]) == 0.0
+
+
+def test_a_figure_is_described_by_its_titles_axes_and_legends():
+    history = pd.DataFrame(
+        {"name": ["a"] * 3 + ["b"] * 3, "epoch": [1, 2, 3] * 2, "loss": [1.0, 0.5, 0.4] * 2, "val_loss": 0.6}
+    ).assign(accuracy=0.9, val_accuracy=0.8)
+    fig = learning_curves(history, title="Two runs")
+    text = helpers.describe_figure(fig)
+    assert text.startswith("Figure: Two runs.") and "Panel 1" in text and "against epoch" in text
+    assert "loss" in text and " a" in text and " b" in text
+
+
+def test_figures_shown_in_a_notebook_carry_their_alt_text():
+    """helpers.setup wraps the inline backend's PNG formatter: the output's metadata holds the description."""
+    from helpers.plots import _attach_alt_text
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib.figure import Figure
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, lambda fig: b"\x89PNG fake")
+        _attach_alt_text()
+        _attach_alt_text()  # a second setup() does not wrap twice
+        fig = matplotlib.figure.Figure()
+        fig.add_subplot().set(title="weights", xlabel="value", ylabel="count")
+        data, metadata = shell.display_formatter.format(fig)
+        assert data["image/png"] == b"\x89PNG fake"
+        assert metadata["image/png"]["alt"] == "Figure. It shows “weights”; count against value."
+    finally:
+        InteractiveShell.clear_instance()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -30,6 +30,19 @@ def best_epoch_checker(run: pd.DataFrame, criterion: str, what: str) -> Callable
     expected = best_epoch(run, criterion)
     other = "val_accuracy" if criterion == "val_loss" else "val_loss"
     return number(expected, what, whole=True, near_misses=_epoch_near_misses(run, expected, other, CRITERIA[other]))
+
+
+def mean_curve(history: pd.DataFrame, column: str, value: Any, metrics: Sequence[str]) -> pd.DataFrame:
+    """One variant's curves averaged over seeds: a row per epoch, as a student computes them."""
+    rows = history[history[column] == value]
+    if rows.empty:
+        raise ValueError(f"no rows with {column} == {value!r} in the history given to the exercises.")
+    return rows.groupby("epoch", as_index=False)[list(metrics)].mean()
+
+
+def a_difference(expected: float) -> float:
+    """The tolerance for a difference recomputed from a run: 0.0005, or 0.1 % of a large value."""
+    return max(5e-4, 1e-3 * abs(expected))
 
 
 def _one_run(history: pd.DataFrame, name: str | None = None) -> pd.DataFrame:

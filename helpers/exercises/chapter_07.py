@@ -1,28 +1,21 @@
-"""The exercises of chapter 07: Learning rate: a slower Adam; which toy rate converges.
+"""The exercises of chapter 07: Learning rate: a slower Adam; the epoch of rate 0.01's lowest validation loss in
+this run.
 
 See ``helpers.exercises`` for how a chapter's exercises are built from its results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import pandas as pd
 
-from .core import Exercise, as_number, choice
+from ._shared import best_epoch_checker, mean_curve
+from .core import Exercise
 from .models import model_checker
 
 
-def chapter_07(toy: Callable[[float], pd.DataFrame], rates: Sequence[float] = (0.4, 0.47)) -> tuple[Exercise, Exercise]:
-    """Learning rate: a slower Adam; which toy rate converges."""
-    finals = {rate: toy(rate)["loss"] for rate in rates}
-    converging = [rate for rate, loss in finals.items() if loss.iloc[-1] < loss.iloc[0]]
-    if len(converging) != 1:
-        raise ValueError(f"expected exactly one converging rate among {list(rates)}, found {converging}.")
-    reasons = {
-        rate: f"its loss went from {loss.iloc[0]:.3f} to {loss.iloc[-1]:.3g} in {len(loss) - 1} steps."
-        for rate, loss in finals.items()
-    }
+def chapter_07(history: pd.DataFrame, rate: float = 0.01) -> tuple[Exercise, Exercise]:
+    """Learning rate: a slower Adam; the epoch of this run's lowest mean validation loss at ``rate``."""
+    curve = mean_curve(history, "rate", rate, ["val_loss", "val_accuracy"])
     return (
         Exercise(
             "Exercise 1",
@@ -39,15 +32,14 @@ def chapter_07(toy: Callable[[float], pd.DataFrame], rates: Sequence[float] = (0
         ),
         Exercise(
             "Exercise 2",
-            choice(
-                converging[0],
-                list(rates),
-                "the rate that converges",
-                reasons=reasons,
-                normalise=lambda a: round(as_number(a, "a learning rate such as 0.4"), 6),
+            best_epoch_checker(curve, "val_loss", f"the epoch of rate {rate}'s lowest mean validation loss"),
+            (
+                f"history[history.rate == {rate}] keeps that rate's rows, one per seed and epoch; average them "
+                'over the seeds with .groupby("epoch", as_index=False)[["val_loss", "val_accuracy"]].mean().',
+                "in that mean curve, .idxmin() on the val_loss column gives the row; its epoch column the epoch.",
             ),
-            "descend(rate, analytic_gradient) returns the path; compare its first and last loss.",
-            'paths = {rate: descend(rate, analytic_gradient)["loss"] for rate in (0.4, 0.47)}\n'
-            "converges = next(rate for rate, loss in paths.items() if loss.iloc[-1] < loss.iloc[0])",
+            "rate_01 = history[history.rate == 0.01]\n"
+            'curve = rate_01.groupby("epoch", as_index=False)[["val_loss", "val_accuracy"]].mean()\n'
+            'best_01 = int(curve.loc[curve["val_loss"].idxmin(), "epoch"])',
         ),
     )

@@ -1,4 +1,5 @@
-"""The exercises of chapter 08: Optimizers: SGD with momentum; the weakest optimizer at default settings.
+"""The exercises of chapter 08: Optimizers: SGD with momentum; the optimizer whose validation loss climbed most
+above its lowest in this run.
 
 See ``helpers.exercises`` for how a chapter's exercises are built from its results.
 """
@@ -12,13 +13,15 @@ from .core import Exercise, choice
 from .models import model_checker
 
 
-def chapter_08(summary: pd.DataFrame) -> tuple[Exercise, Exercise]:
-    """Optimizers: SGD with momentum; the weakest optimizer at default settings."""
-    final = summary["val_accuracy"]
-    expected = str(final.idxmin())
+def chapter_08(history: pd.DataFrame) -> tuple[Exercise, Exercise]:
+    """Optimizers: SGD with momentum; the optimizer whose mean validation loss climbed most above its lowest."""
+    mean_loss = history.groupby(["name", "epoch"])["val_loss"].mean()
+    climb = mean_loss.groupby("name").last() - mean_loss.groupby("name").min()
+    expected = str(climb.idxmax())
     reasons = {
-        name: f"it ended at a mean validation accuracy of {acc:.4f}, and one optimizer ended lower."
-        for name, acc in final.items()
+        name: f"its mean validation loss ended {value:.4f} above its lowest; {expected}'s ended "
+        f"{climb[expected]:.4f} above."
+        for name, value in climb.items()
     }
     return (
         Exercise(
@@ -41,13 +44,19 @@ def chapter_08(summary: pd.DataFrame) -> tuple[Exercise, Exercise]:
             "Exercise 2",
             choice(
                 expected,
-                [str(n) for n in final.index],
-                "the optimizer with the lowest mean final validation accuracy",
+                [str(n) for n in climb.index],
+                "the optimizer whose mean validation loss climbed most above its lowest",
                 reasons=reasons,
                 normalise=lambda a: str(a).strip().lower() if isinstance(a, str) else _not_name(a),
             ),
-            'summary.groupby("name").mean() has one row per optimizer; .idxmin() on its val_accuracy column '
-            "names the row with the lowest value.",
-            'weakest = summary.groupby("name").mean()["val_accuracy"].idxmin()',
+            (
+                'history.groupby(["name", "epoch"])["val_loss"].mean() is each optimizer\'s validation loss '
+                "averaged over the seeds, epoch by epoch.",
+                'group that by "name" again: .last() minus .min() is how far each ended above its lowest; '
+                ".idxmax() names the largest.",
+            ),
+            'mean_loss = history.groupby(["name", "epoch"])["val_loss"].mean()\n'
+            'climb = mean_loss.groupby("name").last() - mean_loss.groupby("name").min()\n'
+            "overfit_most = climb.idxmax()",
         ),
     )

@@ -1,4 +1,5 @@
-"""The exercises of chapter 09: Batch normalization: without the penalty; what a BatchNormalization layer stores.
+"""The exercises of chapter 09: Batch normalization: without the penalty; what a BatchNormalization layer stores;
+what share of its scales this run's layer learned to shrink.
 
 See ``helpers.exercises`` for how a chapter's exercises are built from its results.
 """
@@ -7,13 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._shared import a_difference
 from .core import Exercise, number, pair
 from .models import model_checker
 
 
-def chapter_09(width: int = 1000) -> tuple[Exercise, Exercise]:
-    """Batch normalization: without the penalty; what a BatchNormalization layer stores."""
+def chapter_09(gamma: np.ndarray, width: int = 1000) -> tuple[Exercise, Exercise, Exercise]:
+    """Batch normalization: without the penalty; what the layer stores; the share of this run's scales below 1."""
     import keras
+
+    gamma = np.asarray(gamma, dtype="float64").ravel()
+    shrunk = float(np.mean(gamma < 1))
 
     layer = keras.layers.BatchNormalization()
     layer.build((None, width))
@@ -60,5 +65,23 @@ def chapter_09(width: int = 1000) -> tuple[Exercise, Exercise]:
             "layer = keras.layers.BatchNormalization()\n"
             "layer.build((None, 1000))\n"
             "bn_weights = (layer.count_params(), sum(w.shape[0] for w in layer.non_trainable_weights))",
+        ),
+        Exercise(
+            "Exercise 3",
+            number(
+                shrunk,
+                "the share of the layer's units whose learned gamma is below 1",
+                tolerance=min(a_difference(shrunk), 0.5 / len(gamma)),
+                near_misses={
+                    1 - shrunk: "that is the share at 1 or above; the exercise asks for the share below 1.",
+                    float(np.sum(gamma < 1)): f"that is a count; give it as a share of the {len(gamma)} units.",
+                    100 * shrunk: "that is a percentage; give a fraction between 0 and 1.",
+                },
+            ),
+            (
+                "bn_layer.gamma holds one scale per unit; np.asarray(bn_layer.gamma) turns it into an array.",
+                "compare the array with 1 (< 1) and take np.mean of the result: True counts as 1.",
+            ),
+            "scaled_down = float(np.mean(np.asarray(bn_layer.gamma) < 1))",
         ),
     )

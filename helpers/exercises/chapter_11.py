@@ -1,20 +1,23 @@
-"""The exercises of chapter 11: Reuters: sparse labels; the accuracy of always guessing the most common topic.
+"""The exercises of chapter 11: Reuters: sparse labels; how far this run's bottleneck's validation loss climbed
+above its lowest.
 
 See ``helpers.exercises`` for how a chapter's exercises are built from its results.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import pandas as pd
 
+from ._shared import a_difference, mean_curve
 from .core import Exercise, number
 from .models import model_checker
 
 
-def chapter_11(train_topics: np.ndarray, test_topics: np.ndarray, inputs: int) -> tuple[Exercise, Exercise]:
-    """Reuters: sparse labels; the accuracy of always guessing the most common topic."""
-    common = int(np.bincount(train_topics).argmax())
-    expected = float(np.mean(test_topics == common))
+def chapter_11(history: pd.DataFrame, bottleneck: str, baseline: str, inputs: int) -> tuple[Exercise, Exercise]:
+    """Reuters: sparse labels; how far this run's bottleneck's mean validation loss climbed above its lowest."""
+    curve = mean_curve(history, "name", bottleneck, ["val_loss"])["val_loss"]
+    expected = float(curve.iloc[-1] - curve.min())
+    base = mean_curve(history, "name", baseline, ["val_loss"])["val_loss"]
     return (
         Exercise(
             "Exercise 1",
@@ -32,15 +35,22 @@ def chapter_11(train_topics: np.ndarray, test_topics: np.ndarray, inputs: int) -
             "Exercise 2",
             number(
                 expected,
-                f"the test accuracy of always guessing topic {common}",
-                tolerance=5e-4,
+                "how far the bottleneck's mean validation loss ended above its lowest",
+                tolerance=a_difference(expected),
                 near_misses={
-                    float(np.mean(train_topics == common)): "that is the topic's share of the training "
-                    "wires; the guess is scored on the test wires.",
-                    100 * expected: "that is a percentage; give a fraction between 0 and 1.",
+                    -expected: "the sign is flipped: take the last epoch's value minus the lowest.",
+                    float(curve.iloc[-1] - curve.iloc[0]): "that is the change from epoch 1; the exercise asks "
+                    "for the climb above the lowest.",
+                    float(base.iloc[-1] - base.min()): "that is the baseline's climb; the exercise asks for the "
+                    "bottleneck's.",
                 },
             ),
-            "the most common training topic is np.bincount(train_topics).argmax(); score it on test_topics.",
-            "common = np.bincount(train_topics).argmax()\nalways_common = float(np.mean(test_topics == common))",
+            (
+                "result.history holds the validation runs, one row per variant, seed and epoch; keep the "
+                'bottleneck\'s rows and average val_loss over the seeds with .groupby("epoch").',
+                "in that mean curve, the last value minus the lowest value is the climb.",
+            ),
+            'curve = result.history[result.history.name == BOTTLENECK].groupby("epoch")["val_loss"].mean()\n'
+            "bottleneck_climb = float(curve.iloc[-1] - curve.min())",
         ),
     )

@@ -79,14 +79,16 @@ class Exercise:
         label: how the verdict names it, e.g. ``"Exercise 1"``.
         checker: takes the answer; returns a message when it is right, raises
             ``Wrong`` with a specific message when it is not.
-        hint: a nudge, shown by ``hint()``.
+        hint_text: a nudge, shown by ``hint()``; a tuple of nudges, each more
+            explicit than the one before, is shown one at a time by
+            ``hint(1)``, ``hint(2)``...
         solution: the official solution's code, shown by ``solution()``; the
             chapter source holds the same code (tests/test_exercises.py checks).
     """
 
     label: str
     checker: Callable[[Any], str]
-    hint_text: str
+    hint_text: str | tuple[str, ...]
     solution_code: str
     log: list[Verdict] = field(default_factory=lambda: SESSION.verdicts, repr=False)
 
@@ -114,8 +116,22 @@ class Exercise:
         self.log.append(verdict)
         return verdict
 
-    def hint(self) -> Text:
-        return Text(f"Hint for {self.label.lower()}: {self.hint_text}")
+    @property
+    def hints(self) -> tuple[str, ...]:
+        return (self.hint_text,) if isinstance(self.hint_text, str) else tuple(self.hint_text)
+
+    def hint(self, number: int = 1) -> Text:
+        """The hint of this ``number`` (1 = the gentlest); says how many more there are."""
+        hints = self.hints
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= len(hints):
+            return Text(
+                f"{self.label} has {len(hints)} hint{'s' if len(hints) > 1 else ''}: "
+                f"ask for one with {'hint(1)' if len(hints) == 1 else f'hint(1) to hint({len(hints)})'}."
+            )
+        text = f"Hint {number} of {len(hints)} for {self.label.lower()}: {hints[number - 1]}"
+        if number < len(hints):
+            text += f" (More: hint({number + 1}).)"
+        return Text(text)
 
     def solution(self) -> Text:
         return Text(f"One solution to {self.label.lower()}:\n\n{self.solution_code}", code=True)
