@@ -4,7 +4,8 @@
 #   make student  writes the student editions (solutions removed) to student/chapters
 #   make lint     ruff's lint and format checks (CI runs them before the tests)
 #   make test-tensorflow  the student editions on TensorFlow, Colab's default backend (CI runs it too)
-# Both create the virtual environment .venv from requirements.txt when it is missing.
+# Both create the virtual environment .venv from requirements.txt when it is missing, and
+# node_modules from package-lock.json (MathJax, which the site serves itself; axe-core for its test).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -22,8 +23,10 @@ endif
 
 .PHONY: book quick-book test test-tensorflow test-colab lint student benchmark robustness env clean
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml package-lock.json
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 10), "Python 3.10 or newer is needed (3.11 recommended): set PYTHON=..."'
+	@command -v npm >/dev/null || { echo "npm is needed for the site's own MathJax and the accessibility test: sudo apt-get install nodejs npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt

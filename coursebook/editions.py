@@ -31,6 +31,7 @@ import json
 import math
 import re
 import statistics
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -272,6 +273,79 @@ def write_published_checks(results: Path = ROOT / "robustness", target: Path = R
     path = target / PUBLISHED_FILE
     path.write_text(json.dumps(published_checks(results), indent=1, ensure_ascii=False, sort_keys=True) + "\n")
     return path
+
+
+ARCHIVE_NAME = "dense-course-student-edition.zip"
+ARCHIVE_README = """# Dense networks, one knob at a time: the student edition
+
+This archive holds every chapter of the course as a notebook with its exercises
+(solutions removed), and the course's `helpers` package as a wheel, release {version}.
+
+## Run it on your own computer
+
+You need Python 3.10 or newer (3.11 recommended). In this folder:
+
+    python -m venv .venv
+    . .venv/bin/activate          # on Windows: .venv\\Scripts\\activate
+    pip install {wheel} jupyterlab
+    jupyter lab chapters/
+
+The wheel brings what the chapters import (Keras, JAX, TensorFlow, NumPy, pandas,
+matplotlib). The datasets (MNIST, IMDB, Reuters) are downloaded by Keras on first
+use; offline, put `mnist.npz`, `imdb.npz`, `reuters.npz` and the word indexes in a
+folder and set `COURSE_DATA_DIR` to it before starting Jupyter.
+
+## Run it in Colab or on a Jupyter server
+
+Upload a notebook from `chapters/` (Colab: File, Upload notebook). Its first cell
+installs this release of `helpers` in Colab by itself; on another Jupyter server,
+upload the wheel too and run `%pip install {wheel}` in a cell first.
+
+Each chapter says at its top how long it runs; `COURSE_PROFILE=quick` (set before
+`helpers.setup`) shrinks every experiment to a few minutes. Every exercise checks
+your answer: `q1.check(answer)`, `q1.hint()`, `q1.hint(2)`, `q1.solution()`.
+"""
+
+
+def build_wheel(out: Path) -> Path:
+    """The ``helpers`` wheel in ``out``, built from a copy of its source (the build leaves no ``build/`` folder
+    in the checkout) without a download (setuptools is in the book's environment)."""
+    import shutil
+    import tempfile
+
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder)
+        shutil.copytree(ROOT / "helpers", source / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+        for name in ("pyproject.toml", "README.md"):
+            shutil.copy(ROOT / name, source / name)
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+        result = subprocess.run([*command, "-w", str(out), str(source)], capture_output=True, text=True)
+    wheels = sorted(out.glob("dense_course_helpers-*.whl"))
+    if result.returncode != 0 or not wheels:
+        raise EditionError(f"building the helpers wheel failed:\n{result.stderr[-2000:]}")
+    return wheels[-1]
+
+
+def write_archive(target: Path, student: Path = ROOT / "student" / "chapters") -> Path:
+    """One zip with the student editions, the ``helpers`` wheel and a README on running them."""
+    import tempfile
+    import zipfile
+
+    notebooks = sorted(student.glob("*.ipynb"))
+    if not notebooks:
+        raise EditionError(f"no student editions in {student}: run `make student`.")
+    with tempfile.TemporaryDirectory() as folder:
+        wheel = build_wheel(Path(folder))
+        version = wheel.name.split("-")[1]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            top = Path(target.stem)
+            archive.writestr(str(top / "README.md"), ARCHIVE_README.format(version=version, wheel=wheel.name))
+            archive.write(wheel, str(top / wheel.name))
+            for notebook in notebooks:
+                archive.write(notebook, str(top / "chapters" / notebook.name))
+    return target
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from helpers import records
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -231,32 +232,73 @@ def _toc_order(env: Any) -> list[str]:
     return order
 
 
-def results_table(env: Any, fromdoc: str) -> nodes.Node:
-    rows = []
-    for docname in _chapters(env):
-        record = _store(env)[docname]
+def headline(evidence: str) -> str:
+    """The part of a check's evidence a reader wants first.
+
+    The rule's evidence reads "<what> per seed: <values>; <agreeing> in <k> of <n> seeds; <centre> >= <bar>"
+    (``helpers.conclusions._judge``): the headline is everything after the per-seed values.  Any other
+    evidence (a one-run check) gives its first clause.
+    """
+    parts = evidence.split("; ")
+    if " per seed: " in parts[0] and len(parts) > 1:
+        return "; ".join(parts[1:])
+    return parts[0]
+
+
+def _robustness_rates(srcdir: str, profile: str | None) -> tuple[str, dict[str, tuple[int, int]]]:
+    """``(profile, {claim: (bases passed, bases run)})`` from the recorded robustness run of ``profile``."""
+    from .robustness import RESULTS, claims_table
+
+    for name in (profile, "full", "quick"):
+        path = Path(srcdir) / RESULTS / f"{name}.json"
+        if name and path.is_file():
+            return name, {
+                row["claim"]: (row["passed"], row["of"]) for row in claims_table(json.loads(path.read_text()))
+            }
+    return "", {}
+
+
+def results_table(env: Any, fromdoc: str) -> list[nodes.Node]:
+    """Results at a glance: one compact block per chapter, the per-seed evidence folded away."""
+    store = _store(env)
+    chapters = [d for d in _chapters(env) if store[d]["checks"]]
+    if not chapters:
+        return [_paragraph("No chapter recorded a conclusion check in this build.")]
+    runs = [store[d]["runs"][0] for d in chapters if store[d]["runs"]]
+    profile, rates = _robustness_rates(env.srcdir, runs[0].get("profile") if runs else None)
+    out: list[nodes.Node] = []
+    for docname in chapters:
+        record = store[docname]
         checks = record["checks"]
-        if not checks:
-            continue
         passed = sum(bool(c["passed"]) for c in checks)
-        claims = nodes.bullet_list()
-        numbers = nodes.bullet_list()
+        block = nodes.container(classes=["course-result"])
+        status = f"✔ all {len(checks)} checks held" if passed == len(checks) else f"✘ {passed} of {len(checks)} held"
+        title = _link(env, fromdoc, docname)
+        title["classes"] = ["course-result-title"]
+        title += nodes.Text(" — ")
+        title += nodes.strong(text=status)
+        block += title
+        block += nodes.paragraph("", "", nodes.emphasis(text=record["question"] or "—"), classes=["course-question"])
+        claims = nodes.bullet_list(classes=["course-claims"])
+        evidence = nodes.bullet_list()
         for check in checks:
             seeds = check.get("seeds")
-            judged = f" (judged over {seeds} seeds)" if seeds else " (one run)"
-            claims += nodes.list_item("", _paragraph(("✔ " if check["passed"] else "✘ ") + check["claim"] + judged))
-            numbers += nodes.list_item("", _paragraph(check["evidence"]))
-        status = f"✔ {passed} of {len(checks)}" if passed == len(checks) else f"✘ {passed} of {len(checks)}"
-        rows.append(
-            [_link(env, fromdoc, docname), _paragraph(record["question"] or "—"), claims, _paragraph(status), numbers]
+            item = _paragraph(("✔ " if check["passed"] else "✘ ") + check["claim"])
+            detail = f"this build{f', {seeds} seeds' if seeds else ', one run'}: {headline(check['evidence'])}"
+            if check["claim"] in rates:
+                held, of = rates[check["claim"]]
+                detail += f"; robustness ({profile}): held for {held} of {of} base seeds"
+            item += nodes.line_block("", nodes.line("", "", nodes.inline(text=detail, classes=["course-headline"])))
+            claims += nodes.list_item("", item)
+            evidence += nodes.list_item("", _paragraph(nodes.strong(text=check["claim"]), ": " + check["evidence"]))
+        block += claims
+        block += nodes.raw(
+            "", '<details class="course-seed-evidence"><summary>Every seed\'s numbers</summary>', format="html"
         )
-    if not rows:
-        return _paragraph("No chapter recorded a conclusion check in this build.")
-    return _table(
-        ["Chapter", "Question", "Conclusions checked", "Passed in this build", "Headline numbers"],
-        rows,
-        "course-results-table",
-    )
+        block += evidence
+        block += nodes.raw("", "</details>", format="html")
+        out.append(block)
+    return out
 
 
 def build_table(env: Any, fromdoc: str) -> list[nodes.Node]:
@@ -306,6 +348,59 @@ class FillTables(SphinxPostTransform):
                 node.replace_self(build_table(self.env, self.env.docname))
 
 
+def _blank(cell: Any) -> bool:
+    return not cell.get_text().replace("\xa0", " ").strip()
+
+
+def name_table_corners(html: str) -> str:
+    """A pandas table's header as one row whose corner names the rows.
+
+    pandas writes an index name in a second header row, under an empty corner cell and above empty
+    cells: headers that say nothing to a screen reader (axe-core's ``empty-table-header``).  Here the
+    names move up into the corner ("label \\ one-hot column" when both the rows and the columns are
+    named) and the row of names goes.  A table whose index has no name keeps its empty corner, which
+    the book's tests report: name the index in the chapter.  Each table also becomes reachable by
+    keyboard (``tabindex="0"``): on a narrow screen it scrolls inside itself (``_static/course.css``).
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    changed = False
+    for table in soup.find_all("table"):
+        if table.get("tabindex") is None:  # on a narrow screen it scrolls: reachable by keyboard too
+            table["tabindex"] = "0"
+            changed = True
+        head = table.find("thead")
+        rows = head.find_all("tr", recursive=False) if head else []
+        if len(rows) < 2:
+            continue
+        names, top = rows[-1].find_all(["th", "td"], recursive=False), rows[0].find_all("th", recursive=False)
+        named = [cell for cell in names if not _blank(cell)]
+        if not named or any(not _blank(cell) for cell in names[len(named) :]) or names[: len(named)] != named:
+            continue  # not a row of index names followed by blanks
+        if len(rows) > 2 or len(top) < len(named):
+            continue  # column levels over several rows: leave pandas' layout
+        for corner, name in zip(top, named):
+            column_name = corner.get_text().strip()
+            corner.string = f"{name.get_text().strip()} \\ {column_name}" if column_name else name.get_text().strip()
+        rows[-1].decompose()
+        changed = True
+    return str(soup) if changed else html
+
+
+class NameTableCorners(SphinxPostTransform):
+    """Apply ``name_table_corners`` to every HTML table a notebook cell printed."""
+
+    default_priority = 9
+
+    def run(self, **kwargs: Any) -> None:
+        for node in self.document.findall(nodes.raw):
+            if "html" in node.get("format", "") and "<table" in node.astext():
+                fixed = name_table_corners(node.astext())
+                if fixed != node.astext():
+                    node.replace_self(nodes.raw("", fixed, format="html"))
+
+
 def drop_repeated_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     """Keep each script once per page.
 
@@ -327,12 +422,121 @@ def drop_repeated_scripts(app: Sphinx, pagename: str, templatename: str, context
     scripts[:] = unique
 
 
+# MathJax comes from npm (package.json, installed by `make env`) and is served from the site itself, so
+# formulas render offline and where its CDN is blocked.  Only what the combined TeX/MathML file loads is copied.
+MATHJAX = Path(__file__).resolve().parents[1] / "node_modules" / "mathjax" / "es5"
+MATHJAX_ENTRY = "tex-mml-chtml.js"
+MATHJAX_PARTS = (MATHJAX_ENTRY, "input", "output", "a11y", "ui", "adaptors", "sre")
+
+
+def serve_mathjax_locally(app: Sphinx) -> None:
+    """Point the pages at the site's own copy of MathJax (``builder-inited``)."""
+    if app.builder.format != "html":
+        return
+    if not (MATHJAX / MATHJAX_ENTRY).is_file():
+        raise RuntimeError(
+            f"MathJax is missing ({MATHJAX / MATHJAX_ENTRY}): the site serves its own copy. "
+            "Run `make env` (it runs `npm ci`, which needs Node.js and npm: apt-get install nodejs npm)."
+        )
+    app.config.mathjax_path = f"mathjax/{MATHJAX_ENTRY}"  # relative to the site's _static folder
+
+
+def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
+    """Copy MathJax into ``_static/mathjax`` of the built site (``build-finished``)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import shutil
+
+    target = Path(app.outdir) / "_static" / "mathjax"
+    for part in MATHJAX_PARTS:
+        source = MATHJAX / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, dirs_exist_ok=True)
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / part)
+
+
+def alt_text_from_outputs() -> None:
+    """Give each notebook image the ``alt`` text its output carries (``helpers.plots.describe_figure``).
+
+    MyST-NB reads only width and height from an output's metadata, and writes the file's own path as alt
+    text otherwise; this wraps its image renderer so the figure's description reaches the HTML.
+    """
+    from myst_nb.core.render import NbElementRenderer
+
+    original = NbElementRenderer.render_image
+    if getattr(original, "course_alt_text", False):
+        return
+
+    def render_image(self: NbElementRenderer, data: Any) -> list[nodes.Element]:
+        rendered = original(self, data)
+        alt = (data.output_metadata or {}).get(data.mime_type, {}).get("alt")
+        for node in rendered:
+            if alt and isinstance(node, nodes.image):
+                node["alt"] = str(alt)
+        return rendered
+
+    render_image.course_alt_text = True
+    NbElementRenderer.render_image = render_image
+
+
+# Fixed in the written pages (regular expression, replacement), each found by axe-core in tests/test_site.py:
+HTML_FIXES = (
+    # MyST-NB's folded solution: the summary's label hid its visible text ("Show the solution") from
+    # screen readers (label-content-name-mismatch); without the label, that text is its name.
+    (r'<summary aria-label="Toggle hidden content">', "<summary>"),
+    # The theme's search buttons show "Search" and a keyboard shortcut, but were named "Search" alone.
+    (r'title="Search" aria-label="Search"', 'title="Search"'),
+    # The colour-mode button is named "Color mode", but its icons' titles ("System Settings"...) became
+    # visible text in Font Awesome's SVGs; as decorations, the button's name says what it does.
+    (r'(<i class="theme-switch [^"]*" data-mode="\w+")\s+title="[^"]*"', r'\1 aria-hidden="true"'),
+)
+
+
+def apply_html_fixes(app: Sphinx, exception: Exception | None) -> None:
+    """Apply ``HTML_FIXES`` to every written page (``build-finished``)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = original = page.read_text(encoding="utf-8")
+        for pattern, replacement in HTML_FIXES:
+            text = re.sub(pattern, replacement, text)
+        if text != original:
+            page.write_text(text, encoding="utf-8")
+
+
+STATIC = Path(__file__).resolve().parents[1] / "_static"  # the book's own CSS
+
+
+def add_static_path(app: Sphinx, config: Any) -> None:
+    if str(STATIC) not in map(str, config.html_static_path):
+        config.html_static_path.append(str(STATIC))
+
+
+def write_student_archive(app: Sphinx, exception: Exception | None) -> None:
+    """The whole student edition as one download, ``_static/<ARCHIVE_NAME>`` (``build-finished``)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from .editions import ARCHIVE_NAME, write_archive
+
+    write_archive(Path(app.outdir) / "_static" / ARCHIVE_NAME)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("config-inited", add_static_path)
+    app.connect("build-finished", write_student_archive)
+    app.add_css_file("course.css")
+    app.connect("build-finished", apply_html_fixes)
+    alt_text_from_outputs()
+    app.connect("builder-inited", serve_mathjax_locally)
+    app.connect("build-finished", copy_mathjax)
     app.add_node(course_table)
     app.add_directive("course-results", ResultsDirective)
     app.add_directive("course-build", BuildDirective)
     app.add_directive("course-robustness", RobustnessDirective)
     app.add_post_transform(FillTables)
+    app.add_post_transform(NameTableCorners)
     app.connect("doctree-read", collect_records)
     app.connect("env-purge-doc", purge)
     app.connect("env-merge-info", merge)

@@ -82,6 +82,12 @@ def _attach_alt_text() -> None:
     shell = get_ipython()
     if shell is None:
         return
+    backend = str(dict.__getitem__(mpl.rcParams, "backend"))  # read without resolving it
+    if "inline" in backend:  # matplotlib resolves its backend at the first figure; the inline one
+        try:  # registers its PNG formatter when imported
+            import matplotlib_inline.backend_inline  # noqa: F401
+        except ImportError:  # pragma: no cover - ipykernel brings it
+            return
     formatter = shell.display_formatter.formatters["image/png"]
     try:
         original = formatter.lookup_by_type(Figure)

@@ -62,15 +62,26 @@ def test_build_page_shows_profile_time_status_and_versions(built_site):
 
 
 def test_results_page_has_every_chapter_with_its_checked_conclusions(built_site):
-    _, rows = _table_rows(built_site, "results.html", "course-results-table")
-    for page, cells in rows:
+    """One block per chapter: its question, every claim with a headline number, the per-seed evidence folded."""
+    soup = BeautifulSoup((built_site / "results.html").read_text(), "html.parser")
+    blocks = soup.select(".course-result")
+    for page in chapter_pages():
+        found = [b for b in blocks if b.select_one(f'.course-result-title a[href$="{page}.html"]')]
+        assert len(found) == 1, f"{page}: {len(found)} blocks on the results page"
+        block = found[0]
         chapter = BeautifulSoup((built_site / f"{page}.html").read_text(), "html.parser")
         checks = chapter.select(".course-check")
-        assert cells[1].endswith("?"), f"{page}: no question: {cells[1]!r}"
-        assert cells[3] == f"✔ {len(checks)} of {len(checks)}" and checks, f"{page}: {cells[3]} vs {len(checks)} checks"
-        for check in checks:  # each claim and its evidence, as the chapter printed them
+        title = block.select_one(".course-result-title").get_text(" ", strip=True)
+        assert checks and title.endswith(f"✔ all {len(checks)} checks held"), f"{page}: {title!r}"
+        assert block.select_one(".course-question").get_text(strip=True).endswith("?"), f"{page}: no question"
+        claims = block.select(".course-claims > li")
+        assert len(claims) == len(checks)
+        for item, check in zip(claims, checks):  # each claim, as the chapter printed it, with its headline
             claim = check.select_one("strong").get_text(strip=True)
-            assert claim in cells[2], f"{page}: {claim!r} is not in the results table"
+            assert claim in item.get_text(" ", strip=True), f"{page}: {claim!r} is not in its block"
+            assert "this build" in item.select_one(".course-headline").get_text(), f"{page}: no headline"
+        folded = block.select_one("details.course-seed-evidence")
+        assert folded is not None and len(folded.select("li")) == len(checks), f"{page}: no folded evidence"
 
 
 def test_chapter_pages_have_colab_download_and_folded_checked_exercises(built_site):
@@ -163,3 +174,19 @@ def test_robustness_page_shows_every_recorded_claim_with_its_pass_rate(built_sit
         for row, cells in zip(rows, shown):
             assert cells[1] == row["claim"] and cells[2] == f"{row['passed']} of {row['of']}", cells
             assert cells[3].count("base ") == row["of"], f"every base's evidence: {cells[3][:200]}"
+
+
+def test_tables_are_printed_for_people(built_site):
+    """Every table header says something (no blank corner over the row names) and no header shows a number
+    at pandas' six decimals (name the index in the chapter; format numeric column labels)."""
+    problems = []
+    for page in toc_files():
+        soup = BeautifulSoup((built_site / f"{page}.html").read_text(), "html.parser")
+        for number, table in enumerate(soup.select("article table"), start=1):
+            headers = [th.get_text(" ", strip=True).replace("\xa0", "") for th in table.select("thead th")]
+            if any(not text for text in headers):
+                problems.append(f"{page}, table {number}: a blank header cell in {headers[:8]}")
+            long_numbers = [text for text in headers if re.fullmatch(r"-?\d+\.\d{5,}", text)]
+            if long_numbers:
+                problems.append(f"{page}, table {number}: headers printed at full precision: {long_numbers[:4]}")
+    assert not problems, "\n".join(problems)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -64,17 +63,9 @@ def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """The package built as a wheel from a copy of its source (the build leaves no files in the checkout)."""
-    source = tmp_path_factory.mktemp("source")
-    shutil.copytree(ROOT / "helpers", source / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    out = tmp_path_factory.mktemp("dist")
-    _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(source)],
-        timeout=600,
-    )
-    (built,) = out.glob("dense_course_helpers-*.whl")
-    return built
+    from coursebook.editions import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("dist"))
 
 
 def _venv(folder: Path) -> Path:
