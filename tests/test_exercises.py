@@ -321,7 +321,9 @@ def test_install_cell_installs_helpers_in_colab(clean_python, local_source):
         [
             str(clean_python),
             "-c",
-            "from helpers.exercises import chapter_06; q1, _ = chapter_06(); print(q1.check(469))",
+            "import pandas as pd; from helpers.exercises import chapter_06; "
+            "run = pd.DataFrame({'name': 'huge', 'seed': 0, 'epoch': [1, 2], 'val_accuracy': [0.5, 0.9]}); "
+            "q1, _, _ = chapter_06(history=run, huge='huge'); print(q1.check(469))",
         ],
         capture_output=True,
         text=True,
