@@ -33,6 +33,8 @@ from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
+from . import ROOT
+
 VERSION_KEYS = (
     ("python", "Python"),
     ("keras", "Keras"),
@@ -65,19 +67,24 @@ class BuildDirective(_TableDirective):
     kind = "build"
 
 
+def robustness_records(srcdir: str) -> dict[str, Path]:
+    """``{profile: path}`` of the recorded robustness runs (``robustness/<profile>.json``), quick first."""
+    from .robustness import RESULTS
+
+    paths = {profile: Path(srcdir) / RESULTS / f"{profile}.json" for profile in ("quick", "full")}
+    return {profile: path for profile, path in paths.items() if path.is_file()}
+
+
 class RobustnessDirective(SphinxDirective):
     """``{course-robustness}``: the recorded robustness runs (``robustness/*.json``), one table per profile."""
 
     def run(self) -> list[nodes.Node]:
-        from .robustness import RESULTS, claims_table, reused_note
+        from .robustness import claims_table, reused_note
 
-        folder = Path(self.env.srcdir) / RESULTS
-        found = []
-        for profile in ("quick", "full"):
-            path = folder / f"{profile}.json"
-            if path.is_file():
-                self.env.note_dependency(str(path))
-                found.append(json.loads(path.read_text()))
+        records = robustness_records(self.env.srcdir)
+        for path in records.values():
+            self.env.note_dependency(str(path))
+        found = [json.loads(path.read_text()) for path in records.values()]
         if not found:
             return [_paragraph("No robustness run is recorded yet (make robustness PROFILE=quick).")]
         out: list[nodes.Node] = []
@@ -247,14 +254,13 @@ def headline(evidence: str) -> str:
 
 def _robustness_rates(srcdir: str, profile: str | None) -> tuple[str, dict[str, tuple[int, int]]]:
     """``(profile, {claim: (bases passed, bases run)})`` from the recorded robustness run of ``profile``."""
-    from .robustness import RESULTS, claims_table
+    from .robustness import claims_table
 
+    records = robustness_records(srcdir)
     for name in (profile, "full", "quick"):
-        path = Path(srcdir) / RESULTS / f"{name}.json"
-        if name and path.is_file():
-            return name, {
-                row["claim"]: (row["passed"], row["of"]) for row in claims_table(json.loads(path.read_text()))
-            }
+        if name in records:
+            rows = claims_table(json.loads(records[name].read_text()))
+            return name, {row["claim"]: (row["passed"], row["of"]) for row in rows}
     return "", {}
 
 
@@ -424,7 +430,7 @@ def drop_repeated_scripts(app: Sphinx, pagename: str, templatename: str, context
 
 # MathJax comes from npm (package.json, installed by `make env`) and is served from the site itself, so
 # formulas render offline and where its CDN is blocked.  Only what the combined TeX/MathML file loads is copied.
-MATHJAX = Path(__file__).resolve().parents[1] / "node_modules" / "mathjax" / "es5"
+MATHJAX = ROOT / "node_modules" / "mathjax" / "es5"
 MATHJAX_ENTRY = "tex-mml-chtml.js"
 MATHJAX_PARTS = (MATHJAX_ENTRY, "input", "output", "a11y", "ui", "adaptors", "sre")
 
@@ -441,13 +447,11 @@ def serve_mathjax_locally(app: Sphinx) -> None:
     app.config.mathjax_path = f"mathjax/{MATHJAX_ENTRY}"  # relative to the site's _static folder
 
 
-def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
-    """Copy MathJax into ``_static/mathjax`` of the built site (``build-finished``)."""
-    if exception is not None or app.builder.format != "html":
-        return
+def copy_mathjax(outdir: Path) -> None:
+    """Copy MathJax into ``_static/mathjax`` of the built site."""
     import shutil
 
-    target = Path(app.outdir) / "_static" / "mathjax"
+    target = outdir / "_static" / "mathjax"
     for part in MATHJAX_PARTS:
         source = MATHJAX / part
         if source.is_dir():
@@ -494,11 +498,9 @@ HTML_FIXES = (
 )
 
 
-def apply_html_fixes(app: Sphinx, exception: Exception | None) -> None:
-    """Apply ``HTML_FIXES`` to every written page (``build-finished``)."""
-    if exception is not None or app.builder.format != "html":
-        return
-    for page in Path(app.outdir).rglob("*.html"):
+def apply_html_fixes(outdir: Path) -> None:
+    """Apply ``HTML_FIXES`` to every written page."""
+    for page in outdir.rglob("*.html"):
         text = original = page.read_text(encoding="utf-8")
         for pattern, replacement in HTML_FIXES:
             text = re.sub(pattern, replacement, text)
@@ -506,7 +508,7 @@ def apply_html_fixes(app: Sphinx, exception: Exception | None) -> None:
             page.write_text(text, encoding="utf-8")
 
 
-STATIC = Path(__file__).resolve().parents[1] / "_static"  # the book's own CSS
+STATIC = ROOT / "_static"  # the book's own CSS
 
 
 def add_static_path(app: Sphinx, config: Any) -> None:
@@ -514,23 +516,25 @@ def add_static_path(app: Sphinx, config: Any) -> None:
         config.html_static_path.append(str(STATIC))
 
 
-def write_student_archive(app: Sphinx, exception: Exception | None) -> None:
-    """The whole student edition as one download, ``_static/<ARCHIVE_NAME>`` (``build-finished``)."""
+def finish_site(app: Sphinx, exception: Exception | None) -> None:
+    """After a successful HTML build (``build-finished``): the site's own MathJax, the written pages' fixes,
+    and the whole student edition as one download, ``_static/<ARCHIVE_NAME>``."""
     if exception is not None or app.builder.format != "html":
         return
     from .editions import ARCHIVE_NAME, write_archive
 
-    write_archive(Path(app.outdir) / "_static" / ARCHIVE_NAME)
+    outdir = Path(app.outdir)
+    copy_mathjax(outdir)
+    apply_html_fixes(outdir)
+    write_archive(outdir / "_static" / ARCHIVE_NAME)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.connect("config-inited", add_static_path)
-    app.connect("build-finished", write_student_archive)
-    app.add_css_file("course.css")
-    app.connect("build-finished", apply_html_fixes)
     alt_text_from_outputs()
+    app.connect("config-inited", add_static_path)
     app.connect("builder-inited", serve_mathjax_locally)
-    app.connect("build-finished", copy_mathjax)
+    app.connect("build-finished", finish_site)
+    app.add_css_file("course.css")
     app.add_node(course_table)
     app.add_directive("course-results", ResultsDirective)
     app.add_directive("course-build", BuildDirective)
