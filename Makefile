@@ -72,9 +72,10 @@ student: $(STAMP)
 	$(BIN)/python -m coursebook.editions student
 
 # Every chapter from several base seeds; writes robustness/$(PROFILE).json (shown on the site).
+# ADD=1 runs only BASES and adds them to the existing record (refused if a chapter's code changed).
 BASES ?= 0 100 200
 robustness: $(STAMP)
-	$(BIN)/python -m coursebook.robustness $(PROFILE) --bases $(BASES) --jobs $(JOBS)
+	$(BIN)/python -m coursebook.robustness $(PROFILE) --bases $(BASES) --jobs $(JOBS) $(if $(ADD),--add-bases)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/training_speed.py --repeats 1 --markdown benchmarks/results.md

@@ -21,6 +21,12 @@ asked for by name:
 - ``--chapters``: only these chapters run; their results replace theirs in the
   existing ``<profile>.json`` (same bases), the others are kept.  For a new or
   changed chapter, without running the whole book again.
+- ``--add-bases``: only the bases given run, and join the existing record's
+  bases.  Refused unless every chapter's code is what the record was made with.
+
+Every chapter's entry keeps the fingerprint of the code it ran
+(``chapter_fingerprint``: its code cells and ``helpers``), so the site can say
+when a chapter changed after its robustness run.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from helpers.profiles import ProfileError, get_profile
 
 import argparse
 import copy
+import hashlib
 import json
 import os
 import platform
@@ -44,7 +51,7 @@ from typing import Any
 import nbformat
 
 from . import ROOT, use_book_backend
-from .build import toc_notebooks
+from .build import helpers_fingerprint, toc_notebooks
 
 RESULTS = "robustness"
 
@@ -56,6 +63,30 @@ def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
                 if line.startswith("# "):
                     return line[2:].strip()
     return fallback
+
+
+def chapter_fingerprint(path: Path, root: Path = ROOT) -> str:
+    """12 hex digits that change whenever a chapter's code cells or ``helpers`` change.
+
+    Prose does not count: it changes no number.  The same contents as the book's
+    execution cache key on (``coursebook.build.cache_path``).
+    """
+    digest = hashlib.sha256(helpers_fingerprint(root).encode())
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code":
+            digest.update(b"\0")
+            digest.update(cell.source.encode())
+    return digest.hexdigest()[:12]
+
+
+def stale_chapters(record: dict[str, Any], root: Path = ROOT) -> list[str]:
+    """The titles of the record's chapters whose code changed since (or is missing, or was not fingerprinted)."""
+    stale = []
+    for chapter, data in record["chapters"].items():
+        path = root / chapter
+        if not path.is_file() or data.get("code") != chapter_fingerprint(path, root):
+            stale.append(data["title"])
+    return stale
 
 
 def checks_in(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
@@ -208,7 +239,11 @@ def robustness(
     for path in every:
         chapter = str(path.relative_to(root))
         runs = {str(b): results[(chapter, b)] for b in bases}
-        record["chapters"][chapter] = {"title": next(iter(runs.values()))["title"], "runs": runs}
+        record["chapters"][chapter] = {
+            "title": next(iter(runs.values()))["title"],
+            "code": chapter_fingerprint(path, root),
+            "runs": runs,
+        }
     return record
 
 
@@ -299,6 +334,40 @@ def merge(old: dict[str, Any], new: dict[str, Any], root: Path = ROOT) -> dict[s
     return merged
 
 
+def add_bases(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``old`` with the runs of ``new``'s bases added to every chapter; the code must be the same."""
+    if old["profile"] != new["profile"] or old["backend"] != new["backend"]:
+        raise ValueError(
+            f"the existing record is for the {old['profile']} profile and the {old['backend']} backend; this run "
+            f"is {new['profile']}, {new['backend']}: start a new record (without --add-bases)."
+        )
+    twice = sorted(set(old["bases"]) & set(new["bases"]))
+    if twice:
+        raise ValueError(f"the record already has base {', '.join(map(str, twice))}; add other bases.")
+    if set(old["chapters"]) != set(new["chapters"]):
+        raise ValueError("--add-bases runs every chapter of the record: leave out --chapters.")
+    changed = [
+        data["title"]
+        for chapter, data in old["chapters"].items()
+        if "code" not in data or data["code"] != new["chapters"][chapter]["code"]
+    ]
+    if changed:
+        raise ValueError(
+            f"the code of {', '.join(changed)} is not what the existing record ran (or it has no fingerprint): "
+            "run every base again (without --add-bases)."
+        )
+    merged = {
+        **old,
+        "bases": old["bases"] + new["bases"],
+        "date": old["date"] if old["date"] == new["date"] else f"{old['date']}, {new['date']}",
+        "seconds": old["seconds"] + new["seconds"],
+        "chapters": {},
+    }
+    for chapter, data in old["chapters"].items():
+        merged["chapters"][chapter] = {**data, "runs": {**data["runs"], **new["chapters"][chapter]["runs"]}}
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursebook.robustness", description=__doc__.split("\n\n")[0])
     parser.add_argument("profile", help="quick or full")
@@ -311,17 +380,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--chapters", nargs="+", metavar="NAME", help="only these chapters (e.g. 03_dropout), merged into the record"
     )
+    parser.add_argument(
+        "--add-bases", action="store_true", help="add these bases to the existing record (same code only)"
+    )
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # each run's line as it finishes, also into a log file
     use_book_backend()
     try:
+        target = args.out / f"{get_profile(args.profile).name}.json"
+        if (args.chapters or args.add_bases) and not target.is_file():
+            raise ValueError(f"{target} is not there to add to: run every chapter first.")
+        if args.add_bases:  # refuse before hours of training, not after
+            if args.chapters:
+                raise ValueError("--add-bases runs every chapter of the record: leave out --chapters.")
+            existing = json.loads(target.read_text())
+            twice = sorted(set(existing["bases"]) & set(args.bases))
+            if twice:
+                raise ValueError(f"{target.name} already has base {', '.join(map(str, twice))}; add other bases.")
+            stale = stale_chapters(existing)
+            if stale:
+                raise ValueError(
+                    f"the code of {', '.join(stale)} is not what {target.name} ran (or it has no fingerprint): "
+                    "run every base again (without --add-bases)."
+                )
         record = robustness(
             args.profile, args.bases, jobs=args.jobs, reuse_book=args.reuse_book, chapters=args.chapters
         )
-        target = args.out / f"{record['profile']}.json"
-        if args.chapters:
-            if not target.is_file():
-                raise ValueError(f"--chapters merges into {target}, which is not there: run every chapter first.")
+        if args.add_bases:
+            record = add_bases(json.loads(target.read_text()), record)
+        elif args.chapters:
             record = merge(json.loads(target.read_text()), record)
     except (ProfileError, ValueError) as error:
         parser.error(str(error))

@@ -79,7 +79,7 @@ class RobustnessDirective(SphinxDirective):
     """``{course-robustness}``: the recorded robustness runs (``robustness/*.json``), one table per profile."""
 
     def run(self) -> list[nodes.Node]:
-        from .robustness import claims_table, reused_note
+        from .robustness import claims_table, reused_note, stale_chapters
 
         records = robustness_records(self.env.srcdir)
         for path in records.values():
@@ -98,6 +98,15 @@ class RobustnessDirective(SphinxDirective):
                     f"{everywhere} of {len(rows)} claims passed for every base seed. {reused_note(record)}".strip()
                 )
             )
+            stale = stale_chapters(record, Path(self.env.srcdir))
+            if stale:
+                out.append(
+                    _paragraph(
+                        f"Recorded for an earlier version of {', '.join(stale)}: the code of "
+                        f"{'that chapter' if len(stale) == 1 else 'those chapters'} (or of helpers) changed since, "
+                        "so its rows judge the earlier code until the robustness run is repeated."
+                    )
+                )
             table_rows = []
             for row in rows:
                 evidence = nodes.bullet_list()
@@ -252,15 +261,18 @@ def headline(evidence: str) -> str:
     return parts[0]
 
 
-def _robustness_rates(srcdir: str, profile: str | None) -> tuple[str, dict[str, tuple[int, int]]]:
-    """``(profile, {claim: (bases passed, bases run)})`` from the recorded robustness run of ``profile``."""
-    from .robustness import claims_table
+def _robustness_rates(srcdir: str, profile: str | None) -> tuple[str, dict[str, tuple[int, int, bool]]]:
+    """``(profile, {claim: (bases passed, bases run, recorded for the current code)})`` from ``profile``'s run."""
+    from .robustness import claims_table, stale_chapters
 
     records = robustness_records(srcdir)
     for name in (profile, "full", "quick"):
         if name in records:
-            rows = claims_table(json.loads(records[name].read_text()))
-            return name, {row["claim"]: (row["passed"], row["of"]) for row in rows}
+            record = json.loads(records[name].read_text())
+            stale = set(stale_chapters(record, Path(srcdir)))
+            return name, {
+                row["claim"]: (row["passed"], row["of"], row["chapter"] not in stale) for row in claims_table(record)
+            }
     return "", {}
 
 
@@ -292,8 +304,10 @@ def results_table(env: Any, fromdoc: str) -> list[nodes.Node]:
             item = _paragraph(("✔ " if check["passed"] else "✘ ") + check["claim"])
             detail = f"this build{f', {seeds} seeds' if seeds else ', one run'}: {headline(check['evidence'])}"
             if check["claim"] in rates:
-                held, of = rates[check["claim"]]
+                held, of, current = rates[check["claim"]]
                 detail += f"; robustness ({profile}): held for {held} of {of} base seeds"
+                if not current:
+                    detail += " (recorded for an earlier version of this chapter)"
             item += nodes.line_block("", nodes.line("", "", nodes.inline(text=detail, classes=["course-headline"])))
             claims += nodes.list_item("", item)
             evidence += nodes.list_item("", _paragraph(nodes.strong(text=check["claim"]), ": " + check["evidence"]))

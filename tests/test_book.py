@@ -154,7 +154,7 @@ def _plain(text: str) -> str:
 def test_robustness_page_shows_every_recorded_claim_with_its_pass_rate(built_site):
     import json
 
-    from coursebook.robustness import claims_table
+    from coursebook.robustness import claims_table, stale_chapters
 
     recorded = sorted((ROOT / "robustness").glob("*.json"))
     assert recorded, "no robustness run is committed (make robustness PROFILE=quick)"
@@ -169,6 +169,9 @@ def test_robustness_page_shows_every_recorded_claim_with_its_pass_rate(built_sit
         everywhere = sum(row["passed"] == row["of"] for row in rows)
         assert f"{record['profile']} profile" in text
         assert f"{everywhere} of {len(rows)} claims passed for every base seed" in text
+        stale = stale_chapters(record)  # said on the page exactly when a chapter's code changed since the run
+        said = f"Recorded for an earlier version of {', '.join(stale)}:" in text
+        assert said == bool(stale), f"{record['profile']}: stale chapters {stale}, said on the page: {said}"
         shown = [[_plain(td.get_text(" ", strip=True)) for td in tr.select("td")] for tr in table.select("tbody tr")]
         assert len(shown) == len(rows)
         for row, cells in zip(rows, shown):

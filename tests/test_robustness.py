@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
+from coursebook import robustness as robustness_module
 from coursebook.build import execute_chapters
-from coursebook.robustness import claims_table, markdown, merge, robustness
+from coursebook.robustness import add_bases, claims_table, markdown, merge, robustness, stale_chapters
 
 CHAPTER = """
 import helpers
@@ -113,3 +115,60 @@ def test_chapters_run_alone_and_merge_into_the_record_in_book_order(tmp_path):
     assert [row["passed"] for row in claims_table(merged)] == [2, 1]
     with pytest.raises(ValueError, match="without --chapters"):
         merge(old, {**new, "bases": [0, 1, 2]}, root=tmp_path)
+
+
+def _fake_runner(path, profile, base):
+    return _fake_run(path.stem, passed=True)
+
+
+def test_add_bases_joins_other_bases_only_while_every_chapter_runs_the_code_the_record_ran(tmp_path):
+    _book(tmp_path)
+    old = robustness("quick", [0, 1], root=tmp_path, runner=_fake_runner, log=lambda line: None)
+    assert stale_chapters(old, tmp_path) == []
+    merged = add_bases(old, robustness("quick", [2], root=tmp_path, runner=_fake_runner, log=lambda line: None))
+    assert merged["bases"] == [0, 1, 2]
+    assert list(merged["chapters"]["chapters/tiny.ipynb"]["runs"]) == ["0", "1", "2"]
+    assert [(row["passed"], row["of"]) for row in claims_table(merged)] == [(3, 3)]
+    with pytest.raises(ValueError, match="already has base 1"):
+        add_bases(old, robustness("quick", [1], root=tmp_path, runner=_fake_runner, log=lambda line: None))
+
+    # Prose is not code: a new sentence keeps the record current.
+    path = tmp_path / "chapters" / "tiny.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("One more sentence."))
+    nbformat.write(nb, path)
+    assert stale_chapters(old, tmp_path) == []
+    # A changed code cell, or a changed helpers, makes it stale, and no base can join it any more.
+    nb.cells[1].source += "\nprint('changed')"
+    nbformat.write(nb, path)
+    assert stale_chapters(old, tmp_path) == ["tiny"]
+    with pytest.raises(ValueError, match="the code of tiny is not what the existing record ran"):
+        add_bases(old, robustness("quick", [2], root=tmp_path, runner=_fake_runner, log=lambda line: None))
+    nb.cells[1].source = CHAPTER
+    nbformat.write(nb, path)
+    (tmp_path / "helpers").mkdir()
+    (tmp_path / "helpers" / "models.py").write_text("WIDTH = 512\n")
+    assert stale_chapters(old, tmp_path) == ["tiny"]
+    assert stale_chapters({"chapters": {"chapters/tiny.ipynb": {"title": "tiny", "runs": {}}}}, tmp_path) == ["tiny"]
+
+
+def test_add_bases_refuses_before_training_when_the_record_ran_other_code(tmp_path, monkeypatch, capsys):
+    record = {
+        "profile": "quick",
+        "bases": [0],
+        "backend": "jax",
+        "machine": "m",
+        "date": "d",
+        "seconds": 1,
+        "chapters": {"chapters/01_first_network.ipynb": {"title": "A first network", "code": "0" * 12, "runs": {}}},
+    }
+    (tmp_path / "quick.json").write_text(json.dumps(record))
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained although the record cannot take the run")
+
+    monkeypatch.setattr(robustness_module, "robustness", no_training)
+    for bases, message in ((["0"], "already has base 0"), (["100"], "the code of A first network is not what")):
+        with pytest.raises(SystemExit):
+            robustness_module.main(["quick", "--bases", *bases, "--add-bases", "--out", str(tmp_path)])
+        assert message in capsys.readouterr().err
