@@ -65,13 +65,14 @@ def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
     return fallback
 
 
-def chapter_fingerprint(path: Path, root: Path = ROOT) -> str:
+def chapter_fingerprint(path: Path, root: Path = ROOT, helpers: str | None = None) -> str:
     """12 hex digits that change whenever a chapter's code cells or ``helpers`` change.
 
     Prose does not count: it changes no number.  The same contents as the book's
-    execution cache key on (``coursebook.build.cache_path``).
+    execution cache key on (``coursebook.build.cache_path``).  ``helpers``: the
+    helpers' fingerprint, when the caller has it already (it reads every file).
     """
-    digest = hashlib.sha256(helpers_fingerprint(root).encode())
+    digest = hashlib.sha256((helpers or helpers_fingerprint(root)).encode())
     for cell in nbformat.read(path, as_version=4).cells:
         if cell.cell_type == "code":
             digest.update(b"\0")
@@ -82,9 +83,10 @@ def chapter_fingerprint(path: Path, root: Path = ROOT) -> str:
 def stale_chapters(record: dict[str, Any], root: Path = ROOT) -> list[str]:
     """The titles of the record's chapters whose code changed since (or is missing, or was not fingerprinted)."""
     stale = []
+    helpers = helpers_fingerprint(root)  # once, not once per chapter
     for chapter, data in record["chapters"].items():
         path = root / chapter
-        if not path.is_file() or data.get("code") != chapter_fingerprint(path, root):
+        if not path.is_file() or data.get("code") != chapter_fingerprint(path, root, helpers):
             stale.append(data["title"])
     return stale
 
@@ -334,6 +336,12 @@ def merge(old: dict[str, Any], new: dict[str, Any], root: Path = ROOT) -> dict[s
     return merged
 
 
+def _refuse_bases_twice(existing: Sequence[int], bases: Sequence[int]) -> None:
+    twice = sorted(set(existing) & set(bases))
+    if twice:
+        raise ValueError(f"the record already has base {', '.join(map(str, twice))}; add other bases.")
+
+
 def add_bases(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """``old`` with the runs of ``new``'s bases added to every chapter; the code must be the same."""
     if old["profile"] != new["profile"] or old["backend"] != new["backend"]:
@@ -341,9 +349,7 @@ def add_bases(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             f"the existing record is for the {old['profile']} profile and the {old['backend']} backend; this run "
             f"is {new['profile']}, {new['backend']}: start a new record (without --add-bases)."
         )
-    twice = sorted(set(old["bases"]) & set(new["bases"]))
-    if twice:
-        raise ValueError(f"the record already has base {', '.join(map(str, twice))}; add other bases.")
+    _refuse_bases_twice(old["bases"], new["bases"])
     if set(old["chapters"]) != set(new["chapters"]):
         raise ValueError("--add-bases runs every chapter of the record: leave out --chapters.")
     changed = [
@@ -394,9 +400,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.chapters:
                 raise ValueError("--add-bases runs every chapter of the record: leave out --chapters.")
             existing = json.loads(target.read_text())
-            twice = sorted(set(existing["bases"]) & set(args.bases))
-            if twice:
-                raise ValueError(f"{target.name} already has base {', '.join(map(str, twice))}; add other bases.")
+            _refuse_bases_twice(existing["bases"], args.bases)
             stale = stale_chapters(existing)
             if stale:
                 raise ValueError(
