@@ -185,15 +185,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2, help="runs per path and case (median reported)")
     parser.add_argument("--markdown", help="also write the result tables to this file")
+    parser.add_argument(
+        "--case",
+        action="append",
+        metavar="TEXT",
+        help="measure only the cases whose label contains TEXT (repeatable), and skip the seeds table",
+    )
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(*args.worker)
         return
+    labels = [label for label in CASES if not args.case or any(text in label for text in args.case)]
+    if not labels:
+        parser.error(f"no case label contains {args.case}; the cases are: {'; '.join(CASES)}")
     started = time.perf_counter()
     peaks = {b: [run_worker(b, "matmul")["gflops"]] for b in ("tensorflow", "jax")}
     case_rows = []
-    for label in CASES:
+    for label in labels:
         times: dict[str, list[float]] = {p: [] for p in PATHS}
         accuracy: dict[str, float] = {}
         for repeat in range(args.repeats):
@@ -221,7 +230,7 @@ def main() -> None:
 
     seed_rows = []
     one = {}
-    for count in SEED_COUNTS:
+    for count in SEED_COUNTS if not args.case else ():
         for how in ("stacked", "separate"):
             if count == 1 and how == "separate":
                 continue
@@ -246,9 +255,13 @@ def main() -> None:
         f"in {time.perf_counter() - started:.0f} s. Matrix-multiply peak, GFLOP/s (median of "
         f"{len(next(iter(peaks.values())))} measurements): {peak_text}; the share of peak below uses the higher.\n\n"
         + markdown(case_rows, list(case_rows[0]))
-        + "\n\nSeeds of the depth-1 network (784-512-10, n = 1000, batch 128, 18 epochs, validation on 3000), "
-        f"on {BOOK_BACKEND}:\n\n" + markdown(seed_rows, list(seed_rows[0])) + "\n"
+        + "\n"
     )
+    if seed_rows:
+        text += (
+            "\nSeeds of the depth-1 network (784-512-10, n = 1000, batch 128, 18 epochs, validation on 3000), "
+            f"on {BOOK_BACKEND}:\n\n" + markdown(seed_rows, list(seed_rows[0])) + "\n"
+        )
     print(text)
     if args.markdown:
         Path(args.markdown).write_text(text)

@@ -60,6 +60,7 @@ def dense_network(
     kernel_initializer: str = "glorot_uniform",
     name: str | None = None,
     compile: bool = True,
+    steps_per_execution: int = 16,
 ) -> keras.Model:
     """Build (and compile) a fully connected network.
 
@@ -92,7 +93,13 @@ def dense_network(
         metrics: metrics to track.
         kernel_initializer: initializer of every kernel (biases start at zero).
         name: model name shown by ``summary()``.
-        compile: compile the model (Keras' own defaults; nothing hidden) before returning it.
+        compile: compile the model (Keras' own defaults, but for
+            ``steps_per_execution``) before returning it.
+        steps_per_execution: batches Keras' training loop runs before it hands
+            back to Python (callbacks then see every 16th batch).  It changes no
+            number, only the time between batches: one epoch at batch 32 on
+            MNIST takes about 13% less than with Keras' default of 1
+            (``benchmarks/README.md``).
 
     Returns:
         A ``keras.Sequential`` model, compiled unless ``compile=False``.
@@ -152,10 +159,13 @@ def dense_network(
                 optimizer.learning_rate = learning_rate
         elif learning_rate is not None:
             raise ValueError("Give learning_rate only with an optimizer given by name.")
+        if not isinstance(steps_per_execution, (int, np.integer)) or steps_per_execution < 1:
+            raise ValueError(f"steps_per_execution must be a whole number >= 1, not {steps_per_execution!r}.")
         model.compile(
             optimizer=optimizer,
             loss=loss or default_loss,
             metrics=list(metrics),
+            steps_per_execution=int(steps_per_execution),
         )
     return model
 

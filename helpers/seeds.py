@@ -160,6 +160,7 @@ class StackedNetwork(keras.Model):
         self.copy_accuracy = [keras.metrics.Mean(name=f"accuracy_s{i}") for i in range(self.count)]
         self.optimizer_config = first.optimizer.get_config()
         self.optimizer_class = type(first.optimizer)
+        self.copy_steps_per_execution = first.steps_per_execution
 
     def _add_dense(self, layer: keras.layers.Dense, same: list[keras.layers.Dense], shared: bool) -> None:
         regularizer = layer.kernel_regularizer
@@ -176,7 +177,8 @@ class StackedNetwork(keras.Model):
         self.penalties.append((float(config.get("l1", 0.0)), float(config.get("l2", 0.0))))
 
     def compile_like_the_copies(self, **kwargs: Any) -> None:
-        """Compile with a fresh optimizer of the copies' kind and settings."""
+        """Compile with a fresh optimizer of the copies' kind and settings, and their steps per execution."""
+        kwargs.setdefault("steps_per_execution", self.copy_steps_per_execution)
         self.compile(optimizer=self.optimizer_class.from_config(self.optimizer_config), **kwargs)
 
     def call(self, inputs: Any, training: bool = False) -> Any:

@@ -7,6 +7,7 @@ from helpers import dense_network, load_mnist, sweep, train
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -71,20 +72,42 @@ def test_train_without_validation_and_with_pairs(tiny):
 
 
 def test_models_compile_with_keras_defaults_and_train_as_plain_fit_does(tiny):
-    """No hidden switches: dense_network compiles as model.compile does, and train() is model.fit."""
+    """Two visible departures from plain Keras, and neither changes a number: dense_network runs 16 batches per
+    execution, and train() validates at batch 1024.  A plain model compiled with Keras' defaults (one batch per
+    execution), fitted with Keras' default validation batch, learns exactly the same."""
     import keras
 
     model = dense_network(784, [8], 10)
     reference = keras.Sequential([keras.Input((784,)), keras.layers.Dense(8), keras.layers.Dense(10)])
     reference.compile(optimizer="adam", loss="categorical_crossentropy")
-    assert model.jit_compile == reference.jit_compile and model.steps_per_execution == 1
+    assert model.jit_compile == reference.jit_compile
+    assert (model.steps_per_execution, reference.steps_per_execution) == (16, 1)
+    assert dense_network(784, [8], 10, steps_per_execution=1).steps_per_execution == 1
     keras.utils.set_random_seed(0)
     ours = train(dense_network(784, [8], 10), tiny, epochs=2, batch_size=64).history
     keras.utils.set_random_seed(0)
-    plain = dense_network(784, [8], 10)
+    plain = dense_network(784, [8], 10, steps_per_execution=1)
     theirs = plain.fit(tiny.x_train, tiny.y_train, epochs=2, batch_size=64, validation_data=tiny.validation, verbose=0)
-    for metric in ("loss", "accuracy", "val_loss", "val_accuracy"):
-        assert list(ours[metric]) == theirs.history[metric]
+    for metric in ("loss", "accuracy", "val_accuracy"):
+        assert list(ours[metric]) == theirs.history[metric], metric
+    np.testing.assert_allclose(ours["val_loss"], theirs.history["val_loss"], rtol=1e-6)
+    assert len(tiny.validation[0]) > 64  # so validation ran in more batches in the plain fit than in train()
+
+
+def test_validation_batch_size(tiny):
+    import keras
+
+    runs = {}
+    for size in (None, 32, len(tiny.validation[0])):
+        keras.utils.set_random_seed(0)
+        runs[size] = train(dense_network(784, [8], 10), tiny, epochs=2, batch_size=64, validation_batch_size=size)
+    for size in (32, len(tiny.validation[0])):
+        assert list(runs[size].history["val_accuracy"]) == list(runs[None].history["val_accuracy"])
+        np.testing.assert_allclose(runs[size].history["val_loss"], runs[None].history["val_loss"], rtol=1e-6)
+    with pytest.raises(ValueError, match="validation_batch_size must be"):
+        train(dense_network(784, [8], 10), tiny, epochs=1, batch_size=32, validation_batch_size=0)
+    with pytest.raises(ValueError, match="steps_per_execution must be"):
+        dense_network(784, [8], 10, steps_per_execution=0)
 
 
 def test_bad_input_gets_clear_errors(tiny):
