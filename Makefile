@@ -74,9 +74,11 @@ student: $(STAMP)
 # Every chapter from several base seeds; writes robustness/$(PROFILE).json (shown on the site).
 # ADD=1 runs only BASES and adds them to the existing record (refused if a chapter's code changed).
 # REUSE=1 takes the runs `make book` already made (same code, profile and base) from its cache.
+# Then it regenerates the editions: each chapter's "Time" note and published_checks.json come from these records.
 BASES ?= 0 100 200
 robustness: $(STAMP)
 	$(BIN)/python -m coursebook.robustness $(PROFILE) --bases $(BASES) --jobs $(JOBS) $(if $(ADD),--add-bases) $(if $(REUSE),--reuse-book)
+	$(BIN)/python -m coursebook.editions student
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/training_speed.py --repeats 1 --markdown benchmarks/results.md
