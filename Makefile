@@ -78,7 +78,7 @@ student: $(STAMP)
 BASES ?= 0 100 200
 robustness: $(STAMP)
 	$(BIN)/python -m coursebook.robustness $(PROFILE) --bases $(BASES) --jobs $(JOBS) $(if $(ADD),--add-bases) $(if $(REUSE),--reuse-book)
-	$(BIN)/python -m coursebook.editions student
+	$(MAKE) student
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/training_speed.py --repeats 1 --markdown benchmarks/results.md
