@@ -18,20 +18,15 @@ Command line (used by the Makefile)::
 
     python -m coursebook.build config quick    # writes a config; prints its path
     python -m coursebook.build execute full --jobs 2
+    python -m coursebook.build execute full --scheduler tcp://10.0.0.5:8786
 """
 
 from __future__ import annotations
 
 from helpers.profiles import ProfileError, get_profile
-from helpers.records import PUBLISHED_FILE
 
 import argparse
-import copy
-import hashlib
-import os
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,37 +35,55 @@ from typing import Any
 import nbformat
 import yaml
 
-from . import ROOT, strict_checks, use_book_backend
+from . import ROOT, use_book_backend
+from .cluster import (
+    ChapterFailed,
+    ChapterLost,
+    Task,
+    WorkerMismatch,
+    add_arguments,
+    connect,
+    connect_options,
+    describe,
+    package_fingerprint,
+    run_chapters,
+)
+
+__all__ = ["ChapterFailed", "ChapterLost", "WorkerMismatch", "execute_chapters"]
 
 
 def helpers_fingerprint(root: Path = ROOT) -> str:
     """12 hex digits that change whenever anything in ``helpers/`` changes.
 
     ``helpers`` holds only what the chapters run (the book's tooling lives in
-    ``coursebook``), so its whole contents decide a chapter's outputs; Python's
-    byte-code caches are not contents, and neither is the record of what the
-    published book measured (``published_checks.json``): it is written from the
-    robustness runs and shown only where a student's run disagrees, never in a
-    build (whose checks are strict).
+    ``coursebook``), so its whole contents decide a chapter's outputs
+    (``coursebook.cluster.package_fingerprint`` says what does not count).
     """
-    digest = hashlib.sha256()
-    package = root / "helpers"
-    for path in sorted(package.rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc" or path.name == PUBLISHED_FILE:
-            continue
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return package_fingerprint(root / "helpers")
 
 
-def cache_path(profile: str, root: Path = ROOT) -> Path:
-    """The execution cache of one profile and the current ``helpers``."""
-    return root / "_build" / ".jupyter_cache" / f"{get_profile(profile).name}-{helpers_fingerprint(root)}"
+DEVICES = ("cpu", "gpu")
 
 
-def write_config(profile: str, root: Path = ROOT) -> Path:
-    """``_config.yml`` with execution switched to that profile's cache.
+def device_kind(device: str) -> str:
+    """``"cpu"`` or ``"gpu"`` for a run's device as recorded (``"CPU"``, ``"GPU NVIDIA H200"``)."""
+    return "gpu" if device.strip().lower().startswith("gpu") else "cpu"
+
+
+def cache_path(profile: str, root: Path = ROOT, device: str = "cpu") -> Path:
+    """The execution cache of one profile, one kind of device and the current ``helpers``.
+
+    Runs on a GPU add in another order than on a CPU and give other digits:
+    they are kept apart (``<profile>-gpu-<fingerprint>``).
+    """
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES}, not {device!r}.")
+    kind = "" if device == "cpu" else f"{device}-"
+    return root / "_build" / ".jupyter_cache" / f"{get_profile(profile).name}-{kind}{helpers_fingerprint(root)}"
+
+
+def write_config(profile: str, root: Path = ROOT, device: str = "cpu") -> Path:
+    """``_config.yml`` with execution switched to that profile's (and device's) cache.
 
     Returns:
         The path of the written file, for ``jupyter-book build --config``.
@@ -78,41 +91,46 @@ def write_config(profile: str, root: Path = ROOT) -> Path:
     config = yaml.safe_load((root / "_config.yml").read_text())
     execute = config.setdefault("execute", {})
     execute["execute_notebooks"] = "cache"
-    execute["cache"] = str(cache_path(profile, root))
+    execute["cache"] = str(cache_path(profile, root, device))
     # Jupyter Book reads these folders relative to the config file, which now lives in _build/.
     local = config.get("sphinx", {}).get("local_extensions") or {}
     for extension, folder in local.items():
         local[extension] = str((root / folder).resolve())
-    out = root / "_build" / "config" / f"_config.{get_profile(profile).name}.yml"
+    suffix = "" if device == "cpu" else f".{device}"
+    out = root / "_build" / "config" / f"_config.{get_profile(profile).name}{suffix}.yml"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     return out
 
 
-# jupyter-cache is not safe for two threads storing at once: measured, two chapters
-# stored at the same moment by two threads lost one record in 2 of 40 tries, silently.
-_STORE_LOCK = threading.Lock()
-
-
 def store_executed(
-    notebook: nbformat.NotebookNode, path: Path, seconds: float, profile: str, root: Path = ROOT
+    notebook: nbformat.NotebookNode,
+    path: Path,
+    seconds: float,
+    profile: str,
+    root: Path = ROOT,
+    where: dict[str, Any] | None = None,
 ) -> None:
-    """Put a notebook executed elsewhere (e.g. by nbval) into the profile's cache.
+    """Put an executed notebook into the execution cache of its profile and device.
 
     The book build then finds it there, shows its outputs and reports
-    ``seconds`` as its execution time, instead of running it again.  One store
-    at a time (``execute_chapters`` runs chapters in threads).
+    ``seconds`` as its execution time, instead of running it again; ``where``
+    (``coursebook.cluster.identity`` and the device) goes with it to "About
+    this build".  Callers store one notebook at a time, from one thread:
+    jupyter-cache is not safe for two threads storing at once (measured, two
+    chapters stored at the same moment lost one record in 2 of 40 tries).
     """
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    with _STORE_LOCK:
-        cache = get_cache(str(cache_path(profile, root)))
-        cache.cache_notebook_bundle(
-            CacheBundleIn(notebook, str(Path(path).resolve()), data={"execution_seconds": seconds}),
-            check_validity=False,
-            overwrite=True,
-        )
+    device = device_kind((where or {}).get("device", "CPU"))
+    cache = get_cache(str(cache_path(profile, root, device)))
+    data: dict[str, Any] = {"execution_seconds": seconds}
+    if where:
+        data["where"] = where
+    cache.cache_notebook_bundle(
+        CacheBundleIn(notebook, str(Path(path).resolve()), data=data), check_validity=False, overwrite=True
+    )
 
 
 def toc_files(root: Path = ROOT) -> list[str]:
@@ -187,10 +205,6 @@ class _Progress:
             self.bar.close()
 
 
-class ChapterFailed(RuntimeError):
-    """A chapter raised while executing; the message holds its error."""
-
-
 def execute_chapters(
     profile: str,
     jobs: int = 2,
@@ -198,13 +212,16 @@ def execute_chapters(
     timeout: int = 1800,
     log: Callable[[str], None] = print,
     show_progress: bool = False,
+    **where: Any,
 ) -> dict[str, float]:
-    """Execute the chapters the profile's cache lacks, ``jobs`` at a time, and cache them.
+    """Execute the chapters the profile's cache lacks, on Dask, and cache each as it finishes.
 
-    Each chapter runs in a kernel of its own, exactly as the book build would
-    run it (same profile, same seed, same thread settings), so the numbers are
-    the same; running two at once keeps both cores busy while a chapter waits
-    on Python.  The book build that follows finds every chapter in the cache.
+    Each chapter runs in a kernel of its own on a worker (``coursebook.cluster``),
+    exactly as the book build would run it (same profile, same seed, same
+    thread settings), so the numbers are the same.  By default the workers are
+    ``jobs`` processes on this machine; ``where`` takes ``connect``'s other
+    arguments (``scheduler``, ``scheduler_file``, ``cluster``, ``gpu``).  The
+    book build that follows finds every chapter in the cache.
 
     ``show_progress`` adds a progress bar over the chapters with the time
     elapsed and an estimate of what is left (``make book`` sets it when its
@@ -214,74 +231,63 @@ def execute_chapters(
         ``{chapter: seconds}`` for the chapters executed now.
 
     Raises:
-        ChapterFailed: a chapter raised (e.g. its conclusion check failed).
+        ChapterFailed: a chapter raised (e.g. its conclusion check failed); the
+            chapters not started do not start.
+        ChapterLost: the workers running a chapter kept dying.
+        WorkerMismatch: a worker runs other ``helpers`` or libraries.
     """
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
     from jupyter_cache import get_cache
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
     name = get_profile(profile).name
-    if jobs < 1:
-        raise ValueError(f"jobs must be 1 or more, not {jobs}.")
-    cache = get_cache(str(cache_path(name, root)))
+    device = "gpu" if where.get("gpu") else "cpu"
+    cache = get_cache(str(cache_path(name, root, device)))
     todo = []
     for path in toc_notebooks(root):
         try:
             cache.match_cache_notebook(nbformat.read(path, as_version=4))
         except KeyError:
             todo.append(path)
-    os.environ["COURSE_PROFILE"] = name
-    os.environ.setdefault("COURSE_PROGRESS", "none")
-    strict_checks()
-    log(f"{len(todo)} chapter(s) to execute ({name} profile, {jobs} at a time); the others are cached.")
+    log(f"{len(todo)} chapter(s) to execute ({name} profile); the others are cached.")
+    if not todo:
+        return {}
     progress = _Progress(todo, previous_times(name, root) if show_progress else {}, show_progress)
-
-    stop = threading.Event()  # set by the first chapter that fails
-
-    def run(path: Path) -> float | None:
-        if stop.is_set():  # a chapter failed: the build stops, this one does not start
-            return None
-        source = nbformat.read(path, as_version=4)
-        executed = copy.deepcopy(source)
-        client = NotebookClient(
-            executed, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-        )
-        start = time.perf_counter()
-        try:
-            # The kernel process's own stderr (ipykernel's start-up notices) stays out of
-            # the build log; what the cells print still arrives with their outputs.
-            client.execute(stderr=subprocess.DEVNULL)
-        except CellExecutionError as error:
-            stop.set()
-            raise ChapterFailed(f"{path.relative_to(root)} failed:\n{str(error)[-3000:]}") from None
-        seconds = time.perf_counter() - start
-        # The source's cells and metadata with the outputs added: the cache finds a
-        # notebook by its code and kernelspec, which the client may have rewritten.
-        for cell, ran in zip(source.cells, executed.cells):
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = ran.outputs, ran.execution_count
-        if "language_info" in executed.metadata:
-            source.metadata["language_info"] = executed.metadata["language_info"]
-        store_executed(source, path, seconds, name, root)
-        progress.done(path, f"  {path.relative_to(root)}: {seconds:.0f} s", log)
-        return seconds
-
-    pool = ThreadPoolExecutor(max_workers=jobs)
-    futures = {pool.submit(run, path): str(path.relative_to(root)) for path in todo}
     done: dict[str, float] = {}
+
+    def store(result: dict[str, Any]) -> None:
+        task = result["task"]
+        if result.get("lost"):
+            raise ChapterLost(f"{task.chapter}: {result['error']}")
+        if not result["finished"]:
+            return  # run_chapters raises ChapterFailed with its traceback
+        kind = device_kind(result["where"]["device"])
+        if kind != device:
+            raise WorkerMismatch(
+                f"{task.chapter} ran on {result['where']['device']} at {describe(result['where'])}, not on a "
+                f"{device.upper()}: that worker's JAX does not see the GPU (pip install 'jax[cuda12]' there)."
+            )
+        store_executed(
+            nbformat.reads(result["notebook"], as_version=4),
+            root / task.chapter,
+            result["seconds"],
+            name,
+            root,
+            where=result["where"],
+        )
+        done[task.chapter] = result["seconds"]
+        progress.done(
+            root / task.chapter, f"  {task.chapter}: {result['seconds']:.0f} s on {describe(result['where'])}", log
+        )
+
+    tasks = [Task(str(path.relative_to(root)), name) for path in todo]
+    backend = use_book_backend()
     try:
-        # The first chapter that fails stops the build: the chapters not started yet do
-        # not start (the ones running finish), instead of all of them running first.
-        for future in as_completed(futures):
-            seconds = future.result()
-            if seconds is not None:
-                done[futures[future]] = seconds
+        with connect(jobs=jobs, **where) as client:
+            run_chapters(
+                client, tasks, store, root, backend, timeout=timeout, gpu=bool(where.get("gpu")), stop_on_failure=True
+            )
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         progress.close()
-    return {chapter: done[chapter] for chapter in (str(path.relative_to(root)) for path in todo)}
+    return {task.chapter: done[task.chapter] for task in tasks}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -289,23 +295,28 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     config = sub.add_parser("config", help="write the book config for a profile and print its path")
     config.add_argument("profile", help="quick or full")
+    config.add_argument("--gpu", action="store_true", help="the cache of runs on a GPU")
     execute = sub.add_parser("execute", help="execute the chapters the profile's cache lacks, in parallel")
     execute.add_argument("profile", help="quick or full")
-    execute.add_argument("--jobs", type=int, default=2, help="chapters at a time (default 2)")
+    add_arguments(execute)
+    execute.add_argument("--root", type=Path, default=ROOT, help="the book's folder (default: this checkout)")
     args = parser.parse_args(argv)
     # A line per finished chapter, as it finishes, also when the output goes to a log file.
     sys.stdout.reconfigure(line_buffering=True)
     use_book_backend()  # the chapters' kernels inherit it
     try:
         if args.command == "config":
-            print(write_config(args.profile))
+            print(write_config(args.profile, device="gpu" if args.gpu else "cpu"))
         else:
             start = time.perf_counter()
-            done = execute_chapters(args.profile, jobs=args.jobs, show_progress=sys.stdout.isatty())
+            options = connect_options(args)
+            done = execute_chapters(
+                args.profile, root=args.root.resolve(), show_progress=sys.stdout.isatty(), **options
+            )
             print(f"Executed {len(done)} chapter(s) in {time.perf_counter() - start:.0f} s.")
     except (ProfileError, ValueError) as error:
         parser.error(str(error))
-    except ChapterFailed as error:
+    except (ChapterFailed, ChapterLost, WorkerMismatch) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)
 

@@ -206,7 +206,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         )
         if profile in PROFILES:
             from .build import store_executed
+            from .cluster import identity, run_device
 
-            store_executed(run["nb"], path, time.perf_counter() - run["start"], profile)
+            where = {**identity(), "worker": "pytest (nbval)", "backend": os.environ.get("KERAS_BACKEND", "")}
+            where["device"] = run_device(run["nb"]) or "CPU"
+            store_executed(run["nb"], path, time.perf_counter() - run["start"], profile, where=where)
             STORED.append(path)
         _runs.pop(path, None)

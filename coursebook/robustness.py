@@ -9,24 +9,32 @@ A claim that holds for every base is not the luck of one set of seeds.
 Command line (``make robustness PROFILE=quick BASES="0 100 200"``)::
 
     python -m coursebook.robustness quick --bases 0 100 200 --jobs 2
+    python -m coursebook.robustness quick --scheduler tcp://10.0.0.5:8786
 
 writes ``robustness/<profile>.json`` (committed: the site's "Robustness" page
-is built from it) and prints the table.  Every run trains, with two exceptions
-asked for by name:
+is built from it) and prints the table.  The runs go to Dask workers
+(``coursebook.cluster``: by default ``--jobs`` processes on this machine, or a
+running scheduler's workers, or batch jobs), and each finished run is
+appended to ``<profile>.runs.jsonl`` beside the record as it arrives: after
+an interruption, the same command with ``--resume`` executes only the runs
+missing (refused when a chapter's code changed since).  Every run trains,
+with two exceptions asked for by name:
 
 - ``--reuse-book``: a chapter that the book build (``make book``) already
   executed from one of the bases, with the same code, helpers, profile and
   backend, is read from the book's execution cache instead of trained again.
   The run record in its outputs (``helpers.setup``) must show that base seed.
 - ``--chapters``: only these chapters run; their results replace theirs in the
-  existing ``<profile>.json`` (same bases), the others are kept.  For a new or
-  changed chapter, without running the whole book again.
+  existing ``<profile>.json`` (same bases), the others are kept; without a
+  record there, they start one of their own.  For a new or changed chapter,
+  without running the whole book again.
 - ``--add-bases``: only the bases given run, and join the existing record's
   bases.  Refused unless every chapter's code is what the record was made with.
 
 Every chapter's entry keeps the fingerprint of the code it ran
 (``chapter_fingerprint``: its code cells and ``helpers``), so the site can say
-when a chapter changed after its robustness run.
+when a chapter changed after its robustness run; every run keeps where it ran
+(host, worker, device, library versions).
 """
 
 from __future__ import annotations
@@ -35,16 +43,13 @@ from helpers import records
 from helpers.profiles import ProfileError, get_profile
 
 import argparse
-import copy
 import hashlib
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +57,11 @@ import nbformat
 
 from . import ROOT, use_book_backend
 from .build import helpers_fingerprint, toc_notebooks
+from .cluster import ChapterLost, Task, WorkerMismatch, add_arguments, connect, connect_options, describe, run_chapters
 
 RESULTS = "robustness"
+# What a record keeps of where a run happened (coursebook.cluster.execute_chapter's "where").
+WHERE_KEPT = ("host", "worker", "machine", "device", "backend", "python", "versions", "helpers")
 
 
 def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
@@ -100,36 +108,17 @@ def checks_in(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
     return found
 
 
-def run_chapter(path: Path, profile: str, base: int, timeout: int = 3600) -> dict[str, Any]:
-    """Execute one chapter from one base seed; its checks, whether it finished, and its time."""
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    nb = nbformat.read(path, as_version=4)
-    executed = copy.deepcopy(nb)
-    env = {
-        **os.environ,
-        "COURSE_PROFILE": profile,
-        "COURSE_BASE_SEED": str(base),
-        "COURSE_PROGRESS": "none",
-        "COURSE_CHECKS": "strict",
-    }
-    client = NotebookClient(
-        executed, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    )
-    start = time.perf_counter()
-    error = ""
-    try:
-        # The kernel gets its own environment: several runs with different seeds go on at once.
-        client.execute(env=env, stderr=subprocess.DEVNULL)
-    except CellExecutionError as failure:
-        error = f"{failure.ename}: {failure.evalue}".splitlines()[0][:300]
+def run_entry(result: dict[str, Any], title: str) -> dict[str, Any]:
+    """What a robustness record keeps of one chapter run (``coursebook.cluster.run_chapters``' result)."""
+    nb = nbformat.reads(result["notebook"], as_version=4)
+    where = {key: result["where"][key] for key in WHERE_KEPT if key in result["where"]}
     return {
-        "title": _title(nb, path.stem),
-        "finished": not error,
-        "error": error,
-        "seconds": round(time.perf_counter() - start, 1),
-        "checks": checks_in(executed),
+        "title": title,
+        "finished": result["finished"],
+        "error": result["error"],
+        "seconds": result["seconds"],
+        "checks": checks_in(nb),
+        "where": where,
     }
 
 
@@ -169,6 +158,7 @@ def from_book_cache(path: Path, profile: str, base: int, root: Path = ROOT) -> d
     ):
         return None
     seconds = (bundle.record.data or {}).get("execution_seconds")
+    where = (bundle.record.data or {}).get("where")
     return {
         "title": _title(nb, path.stem),
         "finished": True,  # the build caches only chapters that ran to the end
@@ -176,6 +166,7 @@ def from_book_cache(path: Path, profile: str, base: int, root: Path = ROOT) -> d
         "seconds": round(seconds, 1) if seconds is not None else None,
         "checks": checks_in(bundle.nb),
         "from": "book build",
+        **({"where": {key: where[key] for key in WHERE_KEPT if key in where}} if where else {}),
     }
 
 
@@ -184,17 +175,71 @@ def _html(output: dict[str, Any]) -> str:
     return "".join(html) if isinstance(html, list) else html
 
 
+Runner = Callable[[Path, str, int], dict[str, Any]]
+
+
+def journal_path(out: Path, profile: str) -> Path:
+    """The file a robustness run appends each finished run to (``<out>/<profile>.runs.jsonl``)."""
+    return out / f"{get_profile(profile).name}.runs.jsonl"
+
+
+def read_journal(path: Path) -> tuple[dict[str, Any], dict[tuple[str, int], dict[str, Any]]]:
+    """An interrupted run's journal: its header and ``{(chapter, base): {"code": ..., "run": ...}}``."""
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if not lines or "header" not in lines[0]:
+        raise ValueError(f"{path} is not a robustness journal: delete it and run without --resume.")
+    return lines[0]["header"], {(entry["chapter"], entry["base"]): entry for entry in lines[1:]}
+
+
+def _resumed(
+    journal: Path, header: dict[str, Any], fingerprints: dict[str, str], log: Callable[[str], None]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """The runs an interrupted run finished, refused when it was another run or its code changed."""
+    if not journal.is_file():
+        raise ValueError(f"no interrupted run to resume: {journal} is not there. Run without --resume.")
+    old, entries = read_journal(journal)
+    if {k: old.get(k) for k in ("profile", "bases", "backend", "chapters")} != {
+        k: header[k] for k in ("profile", "bases", "backend", "chapters")
+    }:
+        raise ValueError(
+            f"the interrupted run in {journal.name} was {old['profile']}, bases {old['bases']}, {old['backend']} "
+            f"backend, {len(old['chapters'])} chapter(s): resume it with the same --bases and --chapters, "
+            "or delete the file to start again."
+        )
+    changed = sorted({chapter for (chapter, _), entry in entries.items() if entry["code"] != fingerprints[chapter]})
+    if changed:
+        raise ValueError(
+            f"the code of {', '.join(changed)} (or of helpers) changed since the interrupted run: its runs judge "
+            f"other code. Delete {journal} and run again without --resume."
+        )
+    log(f"Resuming: {len(entries)} run(s) finished before are kept ({journal}).")
+    return {key: entry["run"] for key, entry in entries.items()}
+
+
 def robustness(
     profile: str,
     bases: Sequence[int],
     jobs: int = 2,
     root: Path = ROOT,
     log: Callable[[str], None] = print,
-    runner: Callable[[Path, str, int], dict[str, Any]] = run_chapter,
+    runner: Runner | None = None,
     reuse_book: bool = False,
     chapters: Sequence[str] | None = None,
+    journal: Path | None = None,
+    resume: bool = False,
+    **where: Any,
 ) -> dict[str, Any]:
-    """Run every chapter (or the ``chapters`` named) for every base seed; the record of what each claim did."""
+    """Run every chapter (or the ``chapters`` named) for every base seed; the record of what each claim did.
+
+    The runs go to Dask workers (``coursebook.cluster``; ``where`` takes
+    ``connect``'s arguments, by default ``jobs`` processes on this machine),
+    unless a ``runner`` (tests) executes them here, one after the other.  Each
+    finished run is appended to ``journal`` as it arrives; with ``resume``,
+    the runs already in it are kept and only the others execute.
+
+    Raises:
+        ChapterLost: some runs' workers kept dying; the others are in the journal.
+    """
     name = get_profile(profile).name
     if not bases or len(set(bases)) != len(bases) or any(b < 0 for b in bases):
         raise ValueError(f"bases must be distinct whole numbers >= 0, not {list(bases)}.")
@@ -210,43 +255,114 @@ def robustness(
                 f"e.g. {every[0].stem}."
             )
         every = [p for p in every if p.stem in wanted]
-    tasks = [(path, base) for base in bases for path in every]
-    log(f"{len(tasks)} chapter runs ({len(every)} chapters x bases {list(bases)}, {name} profile, {jobs} at a time)")
+    backend = os.environ.get("KERAS_BACKEND", "")
+    helpers = helpers_fingerprint(root)
+    fingerprints = {str(p.relative_to(root)): chapter_fingerprint(p, root, helpers) for p in every}
+    titles = {str(p.relative_to(root)): _title(nbformat.read(p, as_version=4), p.stem) for p in every}
+    header = {"profile": name, "bases": list(bases), "backend": backend, "chapters": list(fingerprints)}
+    results: dict[tuple[str, int], dict[str, Any]] = {}
+    if resume:
+        if journal is None:
+            raise ValueError("--resume needs the journal of the interrupted run.")
+        results = _resumed(journal, header, fingerprints, log)
+    elif journal is not None:
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        journal.write_text(json.dumps({"header": {**header, "date": time.strftime("%Y-%m-%d")}}) + "\n")
+    tasks = [(path, base) for base in bases for path in every if (str(path.relative_to(root)), base) not in results]
+    log(
+        f"{len(tasks)} chapter runs ({len(every)} chapters x bases {list(bases)}, {name} profile"
+        f"{f', {len(results)} done before' if results else ''})"
+    )
     started = time.perf_counter()
-    results = {}
+
+    def keep(chapter: str, base: int, run: dict[str, Any], line: str) -> None:
+        results[(chapter, base)] = run
+        if journal is not None:  # on disk at once: an interruption loses only the runs under way
+            with journal.open("a") as file:
+                file.write(json.dumps({"chapter": chapter, "base": base, "code": fingerprints[chapter], "run": run}))
+                file.write("\n")
+        log(line)
+
     if reuse_book:
         for path, base in list(tasks):
             cached = from_book_cache(path, name, base, root)
             if cached is not None:
-                key = (str(path.relative_to(root)), base)
-                results[key] = cached
+                chapter = str(path.relative_to(root))
                 tasks.remove((path, base))
-                log(f"  {key[0]}, base {base}: from the book build ({cached['seconds']} s there)")
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(runner, p, name, b): (str(p.relative_to(root)), b) for p, b in tasks}
-        for future in as_completed(futures):  # report each run as it finishes
-            key = futures[future]
-            results[key] = outcome = future.result()
-            verdict = "finished" if outcome["finished"] else f"stopped: {outcome['error']}"
-            log(f"  {key[0]}, base {key[1]}: {outcome['seconds']:.0f} s, {verdict}")
+                keep(
+                    chapter,
+                    base,
+                    cached,
+                    f"  {chapter}, base {base}: from the book build ({cached['seconds']} s there)",
+                )
+    lost = []
+
+    def arrived(result: dict[str, Any]) -> None:
+        task = result["task"]
+        if result.get("lost"):
+            lost.append(task.label)
+            log(f"  {task.label}: {result['error']}")
+            return
+        run = run_entry(result, titles[task.chapter])
+        verdict = "finished" if run["finished"] else f"stopped: {run['error']}"
+        keep(
+            task.chapter,
+            task.base,
+            run,
+            f"  {task.label}: {run['seconds']:.0f} s on {describe(run['where'])}, {verdict}",
+        )
+
+    if runner is not None:
+        for path, base in tasks:
+            run = runner(path, name, base)
+            keep(
+                str(path.relative_to(root)),
+                base,
+                run,
+                f"  {path.relative_to(root)}, base {base}: {run['seconds']:.0f} s",
+            )
+    elif tasks:
+        with connect(jobs=jobs, **where) as client:
+            run_chapters(
+                client,
+                [Task(str(path.relative_to(root)), name, base) for path, base in tasks],
+                arrived,
+                root,
+                backend,
+                timeout=3600,
+                gpu=bool(where.get("gpu")),
+            )
+    if lost:
+        raise ChapterLost(
+            f"no result for {'; '.join(lost)}: the workers running them kept dying (not a failed check). "
+            "The other runs are kept: run the same command with --resume to execute only the missing ones."
+        )
+    runs_where = [run.get("where") for run in results.values() if run.get("where")]
     record: dict[str, Any] = {
         "profile": name,
         "bases": list(bases),
-        "backend": os.environ.get("KERAS_BACKEND", ""),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+        "backend": backend,
+        "machine": machines(runs_where) or f"{platform.machine()}, {os.cpu_count()} CPU cores",
         "date": time.strftime("%Y-%m-%d"),
         "seconds": round(time.perf_counter() - started),
         "chapters": {},
     }
     for path in every:
         chapter = str(path.relative_to(root))
-        runs = {str(b): results[(chapter, b)] for b in bases}
         record["chapters"][chapter] = {
-            "title": next(iter(runs.values()))["title"],
-            "code": chapter_fingerprint(path, root),
-            "runs": runs,
+            "title": titles[chapter],
+            "code": fingerprints[chapter],
+            "runs": {str(b): results[(chapter, b)] for b in bases},
         }
     return record
+
+
+def machines(wheres: Sequence[dict[str, Any]]) -> str:
+    """The machines runs happened on, in words: ``"vm (x86_64, 2 CPU cores, CPU): 36 runs"``."""
+    from collections import Counter
+
+    counts = Counter(f"{w.get('host', '?')} ({w.get('machine', '?')}, {w.get('device', '?')})" for w in wheres)
+    return "; ".join(f"{place}: {count} run{'s' if count > 1 else ''}" for place, count in counts.items())
 
 
 def claims_table(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -378,46 +494,72 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursebook.robustness", description=__doc__.split("\n\n")[0])
     parser.add_argument("profile", help="quick or full")
     parser.add_argument("--bases", type=int, nargs="+", default=[0, 100, 200], help="base seeds (default 0 100 200)")
-    parser.add_argument("--jobs", type=int, default=2, help="chapter runs at a time (default 2)")
-    parser.add_argument("--out", type=Path, default=ROOT / RESULTS, help="folder for <profile>.json")
+    parser.add_argument("--out", type=Path, help="folder for <profile>.json (default: robustness/ in the book)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the book's folder (default: this checkout)")
     parser.add_argument(
         "--reuse-book", action="store_true", help="take the runs the book build already made from the cache"
     )
     parser.add_argument(
-        "--chapters", nargs="+", metavar="NAME", help="only these chapters (e.g. 03_dropout), merged into the record"
+        "--chapters",
+        nargs="+",
+        metavar="NAME",
+        help="only these chapters (e.g. 03_dropout), merged into the record (or a record of their own)",
     )
     parser.add_argument(
         "--add-bases", action="store_true", help="add these bases to the existing record (same code only)"
     )
+    parser.add_argument(
+        "--resume", action="store_true", help="finish an interrupted run: only the runs its journal lacks execute"
+    )
+    add_arguments(parser)
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # each run's line as it finishes, also into a log file
     use_book_backend()
+    root = args.root.resolve()
+    args.out = args.out or root / RESULTS
     try:
         target = args.out / f"{get_profile(args.profile).name}.json"
-        if (args.chapters or args.add_bases) and not target.is_file():
-            raise ValueError(f"{target} is not there to add to: run every chapter first.")
+        existing = json.loads(target.read_text()) if target.is_file() else None
         if args.add_bases:  # refuse before hours of training, not after
+            if existing is None:
+                raise ValueError(f"{target} is not there to add to: run every chapter first.")
             if args.chapters:
                 raise ValueError("--add-bases runs every chapter of the record: leave out --chapters.")
-            existing = json.loads(target.read_text())
             _refuse_bases_twice(existing["bases"], args.bases)
-            stale = stale_chapters(existing)
+            stale = stale_chapters(existing, root)
             if stale:
                 raise ValueError(
                     f"the code of {', '.join(stale)} is not what {target.name} ran (or it has no fingerprint): "
                     "run every base again (without --add-bases)."
                 )
+        elif args.chapters and existing is not None and existing["bases"] != args.bases:
+            raise ValueError(
+                f"{target} holds bases {existing['bases']}: run --chapters with the same --bases, or every "
+                "chapter (without --chapters) to start a new record."
+            )
+        journal = journal_path(args.out, args.profile)
         record = robustness(
-            args.profile, args.bases, jobs=args.jobs, reuse_book=args.reuse_book, chapters=args.chapters
+            args.profile,
+            args.bases,
+            root=root,
+            reuse_book=args.reuse_book,
+            chapters=args.chapters,
+            journal=journal,
+            resume=args.resume,
+            **connect_options(args),
         )
         if args.add_bases:
-            record = add_bases(json.loads(target.read_text()), record)
-        elif args.chapters:
-            record = merge(json.loads(target.read_text()), record)
+            record = add_bases(existing, record)
+        elif args.chapters and existing is not None:
+            record = merge(existing, record, root)
     except (ProfileError, ValueError) as error:
         parser.error(str(error))
+    except (ChapterLost, WorkerMismatch) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     args.out.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+    journal.unlink(missing_ok=True)  # everything it held is in the record now
     print(markdown(record))
     print(f"\nWrote {target}.")
     rows = claims_table(record)

@@ -141,14 +141,14 @@ def test_add_bases_joins_other_bases_only_while_every_chapter_runs_the_code_the_
     # A changed code cell, or a changed helpers, makes it stale, and no base can join it any more.
     nb.cells[1].source += "\nprint('changed')"
     nbformat.write(nb, path)
-    assert stale_chapters(old, tmp_path) == ["tiny"]
-    with pytest.raises(ValueError, match="the code of tiny is not what the existing record ran"):
+    assert stale_chapters(old, tmp_path) == ["Tiny"]  # the chapter's title, from its heading
+    with pytest.raises(ValueError, match="the code of Tiny is not what the existing record ran"):
         add_bases(old, robustness("quick", [2], root=tmp_path, runner=_fake_runner, log=lambda line: None))
     nb.cells[1].source = CHAPTER
     nbformat.write(nb, path)
     (tmp_path / "helpers").mkdir()
     (tmp_path / "helpers" / "models.py").write_text("WIDTH = 512\n")
-    assert stale_chapters(old, tmp_path) == ["tiny"]
+    assert stale_chapters(old, tmp_path) == ["Tiny"]
     assert stale_chapters({"chapters": {"chapters/tiny.ipynb": {"title": "tiny", "runs": {}}}}, tmp_path) == ["tiny"]
 
 

@@ -1,0 +1,527 @@
+"""Where chapters run: one function executes a chapter, one runs many of them on Dask.
+
+Every command that executes chapters (``python -m coursebook.build execute``,
+``python -m coursebook.robustness``) goes through this module:
+
+- ``execute_chapter`` runs one chapter notebook in a kernel of its own, with
+  the environment it is given (profile, base seed, backend, data folder,
+  ``COURSE_CHECKS=strict``), and returns the executed notebook, its seconds
+  and where it ran (host, Dask worker, device, library versions, and the
+  fingerprint of the ``helpers`` that worker's Python imports).  It runs
+  inside a Dask worker process, so the kernel is that worker's child.
+- ``run_chapters`` submits a set of ``Task`` s (chapter, profile, base seed)
+  to a Dask ``Client`` and hands each result to the caller as it arrives, in
+  the caller's own thread: whatever the caller stores (the execution cache,
+  a robustness record) is written one result at a time.  Before a result is
+  handed over, the worker that made it must run the client's ``helpers`` and
+  library versions; otherwise it is refused (``WorkerMismatch``).
+- ``connect`` gives that client: by default an embedded ``LocalCluster``
+  (``jobs`` worker processes, one thread each; nothing to start), or a running
+  scheduler (``--scheduler``, ``--scheduler-file``), or workers started
+  through a batch system (``--cluster slurm|pbs``, by ``dask-jobqueue``, its
+  settings from Dask's own configuration).
+
+A worker that dies mid-chapter (killed, out of memory) is replaced by Dask and
+the chapter runs again elsewhere; after Dask's ``allowed-failures`` such deaths
+it is reported as lost, in words distinct from a chapter whose check failed.
+Ctrl-C (or the first failure, where the caller stops on it) sets a Dask
+``Event`` that every running chapter watches: its kernel is killed, the
+chapters not started are cancelled, and the results already handed over stay
+stored.
+
+Workers need the course's environment (``requirements.txt`` with this
+checkout's ``helpers`` installed, ``pip install -e .``) and the datasets; the
+functions here are shipped to them by value, so they need no copy of
+``coursebook``.
+"""
+
+from __future__ import annotations
+
+from helpers.records import PUBLISHED_FILE
+
+import argparse
+import copy
+import hashlib
+import os
+import platform
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+# Libraries whose versions decide a chapter's numbers: a worker must run the client's.
+LIBRARIES = ("keras", "jax", "jaxlib", "tensorflow", "numpy")
+# What a chapter's kernel inherits from the command that asked for it (the rest is the worker's own).
+PASSED_VARIABLES = ("KERAS_BACKEND", "COURSE_DATA_DIR", "COURSE_BASE_SEED")
+# JAX takes 75% of a GPU's memory when it starts unless told not to; a shared GPU needs it to take what it uses.
+GPU_VARIABLES = {"XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
+
+
+class ChapterFailed(RuntimeError):
+    """A chapter raised while executing; the message holds its error."""
+
+
+class ChapterLost(RuntimeError):
+    """No result for a chapter: the workers running it died, again and again (not a failed check)."""
+
+
+class WorkerMismatch(RuntimeError):
+    """A worker runs other ``helpers`` or other library versions than the client: its results would not be ours."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One chapter to execute: its path relative to the book's root, the profile and (optionally) a base seed."""
+
+    chapter: str
+    profile: str
+    base: int | None = None
+
+    @property
+    def label(self) -> str:
+        return self.chapter if self.base is None else f"{self.chapter}, base {self.base}"
+
+
+# --------------------------------------------------------------------------
+# On the worker
+# --------------------------------------------------------------------------
+
+
+def package_fingerprint(package: Path) -> str:
+    """12 hex digits that change whenever anything in the package folder changes.
+
+    Python's byte-code caches are not contents, and neither is the record of
+    what the published book measured (``published_checks.json``): it is written
+    from the robustness runs and shown only where a student's run disagrees.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(Path(package).rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc" or path.name == PUBLISHED_FILE:
+            continue
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _version(distribution: str) -> str:
+    from importlib import metadata
+
+    for name in (distribution, f"{distribution}-cpu"):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return "not installed"
+
+
+def identity() -> dict[str, Any]:
+    """This process as a place where chapters run: host, worker, machine, library versions, ``helpers``.
+
+    Reads versions from the installed packages' metadata and fingerprints the
+    ``helpers`` folder this Python would import, without importing any
+    deep-learning library (a client calls it too).
+    """
+    from importlib.util import find_spec
+
+    spec = find_spec("helpers")
+    folder = Path(next(iter(spec.submodule_search_locations))) if spec and spec.submodule_search_locations else None
+    worker, resources = "this process", {}
+    try:
+        from distributed import get_worker
+
+        current = get_worker()
+        worker, resources = current.address, dict(current.state.total_resources)
+    except (ImportError, ValueError):  # not inside a Dask worker
+        pass
+    return {
+        "host": socket.gethostname(),
+        "worker": worker,
+        "pid": os.getpid(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+        "resources": resources,
+        "python": platform.python_version(),
+        "versions": {name: _version(name) for name in LIBRARIES},
+        "helpers": package_fingerprint(folder) if folder else "not installed",
+    }
+
+
+def _gpu_name() -> str:
+    """The first GPU's name as ``nvidia-smi`` gives it, or ``""``."""
+    try:
+        found = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True, timeout=20
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return found.stdout.strip().splitlines()[0] if found.returncode == 0 and found.stdout.strip() else ""
+
+
+def run_device(nb: nbformat.NotebookNode) -> str | None:
+    """The device the chapter's ``helpers.setup`` reported ("CPU" or "GPU"), if it ran."""
+    from helpers import records
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html", "")
+            for kind, data in records.parse("".join(html) if isinstance(html, list) else html):
+                if kind == "run":
+                    return str(data.get("device", "CPU"))
+    return None
+
+
+def execute_chapter(
+    notebook: str, env: dict[str, str], workdir: str, timeout: int, stop: str | None = None
+) -> dict[str, Any]:
+    """Execute one chapter (``notebook``: its JSON) in a kernel of its own; runs on a worker.
+
+    The kernel runs in ``workdir`` when this machine has it (a shared or the
+    same checkout), else in a temporary folder; its environment is this
+    process's with ``env`` on top.  ``env``'s data folder gives way to the
+    worker's own ``COURSE_DATA_DIR`` where this machine lacks it.  ``stop``
+    names a Dask ``Event``: once it is set the kernel is killed.
+
+    Returns:
+        ``notebook`` (the source's cells and metadata with the
+        outputs); ``finished``; ``error`` (one line) and ``detail`` (the end of
+        the traceback) when a cell raised; ``stopped`` when ``stop`` ended it;
+        ``seconds``; ``where`` (``identity()`` plus ``device``).
+    """
+    import signal
+
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    source = nbformat.reads(notebook, as_version=4)
+    executed = copy.deepcopy(source)
+    kernel_env = {**os.environ, **env}
+    data = env.get("COURSE_DATA_DIR")
+    if data and not os.path.isdir(data) and os.environ.get("COURSE_DATA_DIR"):
+        kernel_env["COURSE_DATA_DIR"] = os.environ["COURSE_DATA_DIR"]  # this worker keeps the data elsewhere
+    where = identity()
+    if where["resources"].get("GPU"):
+        kernel_env = {**GPU_VARIABLES, **kernel_env}
+    scratch = None if os.path.isdir(workdir) else tempfile.TemporaryDirectory(prefix="course-chapter-")
+    client = NotebookClient(
+        executed,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": scratch.name if scratch else workdir}},
+    )
+    finished = threading.Event()
+    stopped = threading.Event()
+
+    def watch(event: Any) -> None:
+        """Kill this chapter's kernel (this process's child, by its pid) once ``event`` is set."""
+        while not finished.wait(0.5):
+            if not event.is_set():
+                continue
+            provisioner = getattr(getattr(client, "km", None), "provisioner", None)
+            pid = getattr(provisioner, "pid", None)
+            if pid:  # else the kernel is still starting: look again
+                stopped.set()
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                return
+
+    watcher = None
+    if stop:
+        from distributed import Event, get_client
+
+        # The worker's client, fetched in the task's own thread (the watcher's thread has no worker context).
+        watcher = threading.Thread(target=watch, args=(Event(stop, client=get_client()),), daemon=True)
+        watcher.start()
+    start = time.perf_counter()
+    error = detail = ""
+    try:
+        # The kernel process's own stderr (ipykernel's start-up notices) stays out of the logs;
+        # what the cells print arrives with their outputs.
+        client.execute(env=kernel_env, stderr=subprocess.DEVNULL)
+    except CellExecutionError as failure:
+        error = f"{failure.ename}: {failure.evalue}".splitlines()[0][:300]
+        detail = str(failure)[-3000:]
+    except DeadKernelError as failure:
+        error = "stopped" if stopped.is_set() else f"the kernel died: {failure}"[:300]
+        detail = error
+    except Exception as failure:  # a cell past its time limit, a kernel that would not start
+        error = f"{type(failure).__name__}: {failure}".splitlines()[0][:300]
+        detail = str(failure)[-3000:]
+    finally:
+        finished.set()
+        if watcher:
+            watcher.join()  # no question to the scheduler outlives the task
+        if scratch:
+            scratch.cleanup()
+    seconds = time.perf_counter() - start
+    # The source's cells and metadata with the outputs added: the execution cache finds a
+    # notebook by its code and kernelspec, which the client may have rewritten.
+    for cell, ran in zip(source.cells, executed.cells):
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = ran.outputs, ran.execution_count
+    if "language_info" in executed.metadata:
+        source.metadata["language_info"] = executed.metadata["language_info"]
+    device = run_device(source) or ("GPU" if where["resources"].get("GPU") else "CPU")
+    where["device"] = device if device == "CPU" else f"GPU {_gpu_name()}".strip()
+    where["backend"] = kernel_env.get("KERAS_BACKEND", "")
+    return {
+        "notebook": nbformat.writes(source),
+        "finished": not error,
+        "error": error,
+        "detail": detail,
+        "stopped": stopped.is_set(),
+        "seconds": round(seconds, 1),
+        "where": where,
+    }
+
+
+# --------------------------------------------------------------------------
+# On the client
+# --------------------------------------------------------------------------
+
+
+def differences(worker: dict[str, Any], reference: dict[str, Any]) -> list[str]:
+    """How a worker's ``identity()`` differs from the client's, in words (empty when it runs ours)."""
+    found = []
+    if worker["helpers"] != reference["helpers"]:
+        found.append(f"helpers {worker['helpers']} (this checkout's is {reference['helpers']})")
+    if worker["python"].rsplit(".", 1)[0] != reference["python"].rsplit(".", 1)[0]:
+        found.append(f"Python {worker['python']} (here {reference['python']})")
+    for name in LIBRARIES:
+        theirs, ours = worker["versions"].get(name), reference["versions"].get(name)
+        if theirs != ours:
+            found.append(f"{name} {theirs} (here {ours})")
+    return found
+
+
+def refuse_mismatch(where: dict[str, Any], reference: dict[str, Any]) -> None:
+    """Raise ``WorkerMismatch`` naming what differs, unless the worker runs the client's code and libraries."""
+    found = differences(where, reference)
+    if found:
+        raise WorkerMismatch(
+            f"worker {where['worker']} on {where['host']} runs {'; '.join(found)}: its results would not be this "
+            "book's. Install this checkout's environment there (pip install -r requirements.txt and "
+            "pip install -e . from the same commit), or stop that worker."
+        )
+
+
+def check_workers(client: Any, reference: dict[str, Any], gpu: bool = False, wait: float = 60) -> dict[str, Any]:
+    """Every worker the scheduler has now, refused if one runs other code; ``{address: identity}``.
+
+    Waits up to ``wait`` seconds for a first worker (a cluster's jobs may still
+    be queued).  With ``gpu``, at least one worker must declare ``GPU=1``.
+    """
+    try:
+        client.wait_for_workers(1, timeout=wait)
+    except TimeoutError:
+        raise ValueError(
+            f"the Dask scheduler at {client.scheduler.address} has no worker after {wait:.0f} s: start one "
+            "(dask worker ADDRESS, in this course's environment)."
+        ) from None
+    found = client.run(identity)
+    for where in found.values():
+        refuse_mismatch(where, reference)
+    if gpu and not any(where["resources"].get("GPU") for where in found.values()):
+        raise ValueError(
+            "no worker declares a GPU: start one with `dask worker ADDRESS --resources GPU=1` on a machine "
+            "whose JAX sees the GPU (pip install 'jax[cuda12]')."
+        )
+    return found
+
+
+def task_env(task: Task, backend: str) -> dict[str, str]:
+    """The variables a chapter's kernel gets from the command that asked for it."""
+    env = {name: os.environ[name] for name in PASSED_VARIABLES if os.environ.get(name)}
+    env.update(
+        {
+            "KERAS_BACKEND": backend,
+            "COURSE_PROFILE": task.profile,
+            "COURSE_PROGRESS": "none",
+            "COURSE_CHECKS": "strict",
+        }
+    )
+    if task.base is not None:
+        env["COURSE_BASE_SEED"] = str(task.base)
+    return env
+
+
+def run_chapters(
+    client: Any,
+    tasks: Sequence[Task],
+    on_result: Callable[[dict[str, Any]], None],
+    root: Path,
+    backend: str,
+    timeout: int = 1800,
+    gpu: bool = False,
+    stop_on_failure: bool = False,
+) -> None:
+    """Execute ``tasks`` on the client's workers and call ``on_result`` with each result as it arrives.
+
+    ``on_result`` runs in this thread, one result at a time, only for results
+    from workers that run this checkout's ``helpers`` and libraries.  The
+    first chapter that fails, when ``stop_on_failure``, raises
+    ``ChapterFailed`` after ``on_result`` saw it; a chapter whose workers kept
+    dying is handed over as ``lost`` (``finished`` false).  Whatever ends this
+    call early (a failure, ``on_result`` raising, Ctrl-C) stops the running
+    chapters' kernels and cancels the rest.
+    """
+    import cloudpickle
+    from distributed import Event, KilledWorker, as_completed
+
+    from . import cluster
+
+    cloudpickle.register_pickle_by_value(cluster)  # workers need no copy of coursebook
+    reference = identity()
+    check_workers(client, reference, gpu=gpu)
+    run_id = uuid.uuid4().hex[:8]
+    stop = Event(f"course-stop-{run_id}", client=client)
+    futures = {}
+    for number, task in enumerate(tasks):
+        path = root / task.chapter
+        future = client.submit(
+            execute_chapter,
+            path.read_text(),
+            task_env(task, backend),
+            str(path.parent),
+            timeout,
+            stop.name,
+            key=f"{Path(task.chapter).stem}-{task.profile}-{task.base}-{run_id}",
+            pure=False,
+            priority=len(tasks) - number,  # the book's order, as far as the workers allow
+            resources={"GPU": 1} if gpu else None,
+        )
+        futures[future] = task
+    try:
+        for future in as_completed(list(futures)):
+            task = futures.pop(future)
+            try:
+                result = future.result()
+            except KilledWorker as death:
+                result = {
+                    "task": task,
+                    "finished": False,
+                    "lost": True,
+                    "error": f"lost: the workers running it died ({death}); not a failed check",
+                    "seconds": None,
+                }
+                on_result(result)
+                continue
+            refuse_mismatch(result["where"], reference)
+            result["task"] = task
+            on_result(result)
+            if stop_on_failure and not result["finished"]:
+                raise ChapterFailed(f"{task.chapter} failed:\n{result['detail']}")
+    finally:
+        if futures:  # ended early: stop the kernels running, cancel what has not started
+            stop.set()
+            client.cancel(list(futures))
+
+
+@contextmanager
+def connect(
+    jobs: int = 2,
+    scheduler: str | None = None,
+    scheduler_file: str | None = None,
+    cluster: str | None = None,
+    gpu: bool = False,
+) -> Iterator[Any]:
+    """A Dask client: a running scheduler's, a batch system's workers', or an embedded ``LocalCluster``'s.
+
+    The ``LocalCluster`` has ``jobs`` worker processes with one thread each
+    (one chapter at a time per worker, as the book's budgets assume), no
+    memory limit (a chapter's memory is its kernel's, not the worker's), no
+    dashboard, and hands a worker one task at a time, so chapters not started
+    can still be cancelled.  With ``gpu`` its workers declare ``GPU=1``.
+    """
+    import logging
+
+    import dask
+    from distributed import Client, LocalCluster
+
+    if jobs < 1:
+        raise ValueError(f"jobs must be 1 or more, not {jobs}.")
+    if sum(bool(choice) for choice in (scheduler, scheduler_file, cluster)) > 1:
+        raise ValueError("give one of --scheduler, --scheduler-file and --cluster, not several.")
+    if scheduler or scheduler_file:
+        if scheduler_file and not Path(scheduler_file).is_file():
+            raise ValueError(f"no scheduler file {scheduler_file}: start the scheduler with --scheduler-file there.")
+        try:
+            client = Client(scheduler, scheduler_file=scheduler_file, timeout=30)
+        except (OSError, TimeoutError) as error:
+            raise ValueError(f"cannot reach the Dask scheduler {scheduler or scheduler_file}: {error}") from None
+        with client:
+            yield client
+        return
+    if cluster:
+        try:
+            import dask_jobqueue
+        except ImportError:
+            raise ValueError(
+                "--cluster needs dask-jobqueue: pip install -e '.[cluster]' (or pip install dask-jobqueue)."
+            ) from None
+        kinds = {"slurm": dask_jobqueue.SLURMCluster, "pbs": dask_jobqueue.PBSCluster}
+        if cluster not in kinds:
+            raise ValueError(f"--cluster {cluster!r} is not one of {', '.join(kinds)}.")
+        # Queue, account, cores, memory, walltime and the environment's activation come from Dask's
+        # configuration (jobqueue.slurm / jobqueue.pbs in ~/.config/dask/jobqueue.yaml).
+        with kinds[cluster]() as batch, Client(batch) as client:
+            batch.scale(jobs=jobs)
+            yield client
+        return
+    settings = {"distributed.scheduler.worker-saturation": 1.0}
+    with (
+        dask.config.set(settings),
+        LocalCluster(
+            n_workers=jobs,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            memory_limit=0,
+            resources={"GPU": 1} if gpu else None,
+            silence_logs=logging.ERROR,
+        ) as local,
+        Client(local) as client,
+    ):
+        yield client
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that say where chapters run, shared by the build and the robustness runs."""
+    group = parser.add_argument_group("where the chapters run (default: this machine, --jobs worker processes)")
+    group.add_argument("--jobs", type=int, default=2, help="worker processes of the local cluster (default 2)")
+    group.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    group.add_argument(
+        "--scheduler-file", metavar="PATH", help="the scheduler's file (dask scheduler --scheduler-file)"
+    )
+    group.add_argument(
+        "--cluster", choices=("slurm", "pbs"), help="start workers as batch jobs (dask-jobqueue; Dask's config)"
+    )
+    group.add_argument("--gpu", action="store_true", help="run each chapter on a worker that declares GPU=1")
+
+
+def connect_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``connect``'s keyword arguments from the parsed options of ``add_arguments``."""
+    return {
+        "jobs": args.jobs,
+        "scheduler": args.scheduler,
+        "scheduler_file": args.scheduler_file,
+        "cluster": args.cluster,
+        "gpu": args.gpu,
+    }
+
+
+def describe(where: dict[str, Any] | None) -> str:
+    """Where a run happened, in words: ``"host (worker tcp://..., CPU)"``."""
+    if not where:
+        return "not recorded"
+    worker = where.get("worker", "")
+    worker = "" if worker in ("", "this process") else f"worker {worker}, "
+    return f"{where.get('host', '?')} ({worker}{where.get('device', '?')})"
