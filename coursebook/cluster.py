@@ -124,12 +124,13 @@ def _version(distribution: str) -> str:
     return "not installed"
 
 
-def identity() -> dict[str, Any]:
+def identity(dask_worker: Any = None) -> dict[str, Any]:
     """This process as a place where chapters run: host, worker, machine, library versions, ``helpers``.
 
     Reads versions from the installed packages' metadata and fingerprints the
     ``helpers`` folder this Python would import, without importing any
-    deep-learning library (a client calls it too).
+    deep-learning library (a client calls it too).  ``dask_worker``: the
+    worker, as ``Client.run`` passes it (inside a task it is found alone).
     """
     from importlib.util import find_spec
 
@@ -139,7 +140,7 @@ def identity() -> dict[str, Any]:
     try:
         from distributed import get_worker
 
-        current = get_worker()
+        current = dask_worker or get_worker()
         worker, resources = current.address, dict(current.state.total_resources)
     except (ImportError, ValueError):  # not inside a Dask worker
         pass
@@ -353,6 +354,13 @@ def task_env(task: Task, backend: str) -> dict[str, str]:
     return env
 
 
+def _by_value(function: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        return function(*args)
+
+    return call
+
+
 def run_chapters(
     client: Any,
     tasks: Sequence[Task],
@@ -381,13 +389,17 @@ def run_chapters(
     cloudpickle.register_pickle_by_value(cluster)  # workers need no copy of coursebook
     reference = identity()
     check_workers(client, reference, gpu=gpu)
+    # Dask pickles a task with the standard pickle, which names a function by its module (and the scheduler
+    # and workers would need coursebook); a function made here cannot be named, so Dask falls back to
+    # cloudpickle, which ships it, and execute_chapter inside it, by value (registered above).
+    shipped = _by_value(execute_chapter)
     run_id = uuid.uuid4().hex[:8]
     stop = Event(f"course-stop-{run_id}", client=client)
     futures = {}
     for number, task in enumerate(tasks):
         path = root / task.chapter
         future = client.submit(
-            execute_chapter,
+            shipped,
             path.read_text(),
             task_env(task, backend),
             str(path.parent),
