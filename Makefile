@@ -21,6 +21,13 @@ ifeq ($(origin COURSE_DATA_DIR), undefined)
   endif
 endif
 
+# Where chapters run (coursebook/cluster.py): by default JOBS worker processes on this machine.
+#   SCHEDULER=tcp://host:8786 or SCHEDULER_FILE=path   a running Dask scheduler's workers
+#   CLUSTER=slurm|pbs                                  JOBS batch jobs of workers (dask-jobqueue, Dask's config)
+#   GPU=1                                              workers that declare GPU=1; the GPU runs' own cache
+RUNNER = $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(SCHEDULER_FILE),--scheduler-file $(SCHEDULER_FILE)) \
+	$(if $(CLUSTER),--cluster $(CLUSTER)) $(if $(GPU),--gpu)
+
 .PHONY: book quick-book test test-tensorflow test-colab lint student benchmark robustness env clean
 
 $(STAMP): requirements.txt pyproject.toml package-lock.json
@@ -35,12 +42,12 @@ $(STAMP): requirements.txt pyproject.toml package-lock.json
 
 env: $(STAMP)
 
-# The chapters the cache lacks run first, JOBS at a time, each in its own kernel;
-# the book build then takes every chapter from the cache.
+# The chapters the cache lacks run first, on Dask workers (JOBS processes here unless RUNNER says
+# otherwise), each in its own kernel; the book build then takes every chapter from the cache.
 book: $(STAMP)
 	@export KERAS_BACKEND="$${KERAS_BACKEND:-$$($(BIN)/python -c 'import coursebook; print(coursebook.BOOK_BACKEND)')}" && \
-	config="$$($(BIN)/python -m coursebook.build config $(PROFILE))" && set -x && \
-	COURSE_PROGRESS=none $(BIN)/python -m coursebook.build execute $(PROFILE) --jobs $(JOBS) && \
+	config="$$($(BIN)/python -m coursebook.build config $(PROFILE) $(if $(GPU),--gpu))" && set -x && \
+	COURSE_PROGRESS=none $(BIN)/python -m coursebook.build execute $(PROFILE) --jobs $(JOBS) $(RUNNER) && \
 	COURSE_PROFILE=$(PROFILE) COURSE_PROGRESS=none COURSE_CHECKS=strict $(BIN)/jupyter-book build . --warningiserror --keep-going \
 		--config "$$config"
 	@echo "The site is in _build/html (open _build/html/index.html)."
@@ -74,10 +81,12 @@ student: $(STAMP)
 # Every chapter from several base seeds; writes robustness/$(PROFILE).json (shown on the site).
 # ADD=1 runs only BASES and adds them to the existing record (refused if a chapter's code changed).
 # REUSE=1 takes the runs `make book` already made (same code, profile and base) from its cache.
+# RESUME=1 finishes an interrupted run: each finished run is in robustness/$(PROFILE).runs.jsonl.
 # Then it regenerates the editions: each chapter's "Time" note and published_checks.json come from these records.
 BASES ?= 0 100 200
 robustness: $(STAMP)
-	$(BIN)/python -m coursebook.robustness $(PROFILE) --bases $(BASES) --jobs $(JOBS) $(if $(ADD),--add-bases) $(if $(REUSE),--reuse-book)
+	$(BIN)/python -m coursebook.robustness $(PROFILE) --bases $(BASES) --jobs $(JOBS) $(RUNNER) \
+		$(if $(ADD),--add-bases) $(if $(REUSE),--reuse-book) $(if $(RESUME),--resume)
 	$(MAKE) student
 
 benchmark: $(STAMP)

@@ -7,10 +7,14 @@ the book's own dependencies (``pip install -e ".[book]"``, or the pinned
 tooling reads only its light, TensorFlow-free modules (``helpers.profiles``,
 ``helpers.records``), so no build command starts a deep-learning backend.
 
-- ``build``: the per-profile execution cache and the parallel chapter executor;
+- ``cluster``: the one way a chapter is executed (by a Dask worker) and the
+  runner that sends chapters to workers and hands their results back;
+- ``build``: the per-profile (and per-device) execution cache, and
+  ``execute``, which runs the chapters the cache lacks;
+- ``robustness``: every chapter from several base seeds, each claim's pass rate;
 - ``nbval_plugin``: the pytest plugin that hands nbval's executions to the book
   build and runs each chapter's exercises, solutions and student edition;
-- ``sphinx_ext``: "Results at a glance" and "About this build";
+- ``sphinx_ext``: "Results at a glance", "About this build" and "Robustness";
 - ``editions``: the student editions and the Colab install line.
 """
 

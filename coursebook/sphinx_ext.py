@@ -1,7 +1,7 @@
 """The book's own Sphinx extension: pages built from what the chapters did.
 
-Two directives, each replaced after every chapter has been executed (or
-taken from the execution cache):
+Three directives; the first two are replaced after every chapter has been
+executed (or taken from the execution cache):
 
 ``{course-results}``
     Results at a glance: per chapter its question (notebook metadata
@@ -10,11 +10,16 @@ taken from the execution cache):
 ``{course-build}``
     About this build: per chapter the profile and seed it ran with, its run
     time and whether it executed cleanly (from MyST-NB's execution data),
-    and the Python, TensorFlow, Keras and NumPy versions the chapters report.
+    where it ran (host, Dask worker, device: stored with it in the execution
+    cache), and the Python, TensorFlow, Keras and NumPy versions the chapters
+    report.
+``{course-robustness}``
+    Robustness: the recorded robustness runs (``robustness/*.json``), where
+    they ran, and per claim how many base seeds it held for.
 
 The facts come from the records ``helpers.setup`` and ``check_conclusion``
 attach to their outputs (``helpers.records``), so these pages cannot drift
-from the chapters.  Enabled in ``_config.yml`` (``sphinx.extra_extensions``).
+from the chapters.  Enabled in ``_config.yml`` (``sphinx.local_extensions``).
 """
 
 from __future__ import annotations
@@ -94,10 +99,11 @@ class RobustnessDirective(SphinxDirective):
             out.append(
                 _paragraph(
                     f"{record['profile']} profile: base seeds {', '.join(map(str, record['bases']))}, "
-                    f"{record['backend']} backend, {record['machine']}, {record['date']}. "
+                    f"{record['backend']} backend, {record['date']}. "
                     f"{everywhere} of {len(rows)} claims passed for every base seed. {reused_note(record)}".strip()
                 )
             )
+            out.append(_paragraph(f"Where the runs happened: {record['machine']}."))
             stale = stale_chapters(record, Path(self.env.srcdir))
             if stale:
                 out.append(
@@ -321,11 +327,39 @@ def results_table(env: Any, fromdoc: str) -> list[nodes.Node]:
     return out
 
 
+def where_chapters_ran(env: Any) -> dict[str, dict[str, Any]]:
+    """``{docname: where}`` for the chapters this build took from its execution cache.
+
+    The runner (``coursebook.cluster``) and nbval store with each executed
+    chapter where it ran; MyST-NB keeps only the seconds, so this reads the
+    cache the build used (``execute.cache``).
+    """
+    folder = getattr(env.config, "nb_execution_cache_path", "")
+    if not folder or not Path(folder).is_dir():
+        return {}
+    from jupyter_cache import get_cache
+
+    by_path = {}
+    for record in get_cache(folder).list_cache_records():
+        where = (record.data or {}).get("where")
+        if where:
+            by_path[str(Path(record.uri).resolve())] = where
+    found = {}
+    for docname in _chapters(env):
+        source = str(Path(env.doc2path(docname)).resolve())
+        if source in by_path:
+            found[docname] = by_path[source]
+    return found
+
+
 def build_table(env: Any, fromdoc: str) -> list[nodes.Node]:
     from myst_nb.sphinx_ import NbMetadataCollector
 
+    from .cluster import describe
+
     exec_data = {d: data.get("exec_data") or {} for d, data in NbMetadataCollector.get_doc_data(env).items()}
     rows, versions = [], {}
+    places = where_chapters_ran(env)
     for docname in _chapters(env):
         runs = _store(env)[docname]["runs"]
         run = runs[0] if runs else {}
@@ -344,6 +378,7 @@ def build_table(env: Any, fromdoc: str) -> list[nodes.Node]:
                 _paragraph("—" if runtime is None else f"{runtime:.0f}"),
                 _paragraph({True: "✅ yes", False: "❌ no"}.get(ran, "— not executed")),
                 _paragraph(str(data.get("method", "—"))),
+                _paragraph(describe(places.get(docname)) if docname in places else "—"),
             ]
         )
     if not rows:
@@ -353,7 +388,8 @@ def build_table(env: Any, fromdoc: str) -> list[nodes.Node]:
         text = ", ".join(f"{label} {value}" for (_, label), value in zip(VERSION_KEYS, key)) + f", on {key[-1]}"
         scope = "every chapter" if len(versions) == 1 else ", ".join(docs)
         notes.append(_paragraph(f"Software: {text} ({scope})."))
-    table = _table(["Chapter", "Profile", "Seed", "Run time (s)", "Ran cleanly", "How"], rows, "course-build-table")
+    headers = ["Chapter", "Profile", "Seed", "Run time (s)", "Ran cleanly", "How", "Where it ran"]
+    table = _table(headers, rows, "course-build-table")
     return [*notes, table]
 
 

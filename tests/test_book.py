@@ -39,6 +39,7 @@ def _table_rows(built_site: Path, html_name: str, table_class: str):
 
 def test_build_page_shows_profile_time_status_and_versions(built_site):
     import platform
+    import socket
 
     import keras
     import numpy
@@ -49,6 +50,8 @@ def test_build_page_shows_profile_time_status_and_versions(built_site):
         assert cells[1] == "quick" and cells[2] == "0", cells  # profile and seed, as the chapter recorded them
         assert re.fullmatch(r"\d+", cells[3]), f"{page}: no run time: {cells}"
         assert "✅" in cells[4], f"{page} did not execute cleanly: {cells}"
+        # where it ran, stored with it in the cache: here, by nbval (make test) or a Dask worker (make book)
+        assert cells[6].startswith(socket.gethostname()) and cells[6].endswith("CPU)"), f"{page}: {cells}"
     text = soup.get_text(" ", strip=True)
     for name, version in (
         ("Python", platform.python_version()),
