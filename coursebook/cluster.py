@@ -535,5 +535,5 @@ def describe(where: dict[str, Any] | None) -> str:
     if not where:
         return "not recorded"
     worker = where.get("worker", "")
-    worker = "" if worker in ("", "this process") else f"worker {worker}, "
+    worker = "" if worker in ("", "this process") else f"worker {worker}, " if "://" in worker else f"{worker}, "
     return f"{where.get('host', '?')} ({worker}{where.get('device', '?')})"

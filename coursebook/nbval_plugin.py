@@ -208,7 +208,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
             from .build import store_executed
             from .cluster import identity, run_device
 
-            where = {**identity(), "worker": "pytest (nbval)", "backend": os.environ.get("KERAS_BACKEND", "")}
+            where = {**identity(), "worker": "nbval", "backend": os.environ.get("KERAS_BACKEND", "")}
             where["device"] = run_device(run["nb"]) or "CPU"
             store_executed(run["nb"], path, time.perf_counter() - run["start"], profile, where=where)
             STORED.append(path)

@@ -122,7 +122,9 @@ def run_entry(result: dict[str, Any], title: str) -> dict[str, Any]:
     }
 
 
-def from_book_cache(path: Path, profile: str, base: int, root: Path = ROOT) -> dict[str, Any] | None:
+def from_book_cache(
+    path: Path, profile: str, base: int, root: Path = ROOT, device: str = "cpu"
+) -> dict[str, Any] | None:
     """The chapter as the book build executed it from ``base``, or ``None`` when the cache lacks that run.
 
     The cache matches the chapter's code under the current helpers and profile
@@ -133,7 +135,7 @@ def from_book_cache(path: Path, profile: str, base: int, root: Path = ROOT) -> d
 
     from .build import cache_path
 
-    folder = cache_path(profile, root)
+    folder = cache_path(profile, root, device)
     if not folder.is_dir():
         return None
     cache = get_cache(str(folder))
@@ -285,7 +287,7 @@ def robustness(
 
     if reuse_book:
         for path, base in list(tasks):
-            cached = from_book_cache(path, name, base, root)
+            cached = from_book_cache(path, name, base, root, "gpu" if where.get("gpu") else "cpu")
             if cached is not None:
                 chapter = str(path.relative_to(root))
                 tasks.remove((path, base))

@@ -184,32 +184,3 @@ def test_table_corners_name_the_rows():
     unnamed = BeautifulSoup(name_table_corners(pd.DataFrame({"a": [1]}).to_html()), "html.parser")
     assert [th.get_text(strip=True) for th in unnamed.select("thead th")] == ["", "a"]  # the book test reports it
     assert unnamed.table["tabindex"] == soup.table["tabindex"] == "0"  # a table that scrolls takes the focus
-
-
-def test_chapters_stored_at_the_same_moment_are_all_kept(tmp_path):
-    """execute_chapters stores from several threads; jupyter-cache alone lost one of two such records
-    in 1 to 5 of 100 tries (measured), so store_executed stores one at a time."""
-    import threading
-
-    from jupyter_cache import get_cache
-
-    shutil.copytree(ROOT / "helpers", tmp_path / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
-    for trial in range(300):
-        root = tmp_path / str(trial)
-        shutil.copytree(tmp_path / "helpers", root / "helpers")
-        get_cache(str(cache_path("quick", root))).list_cache_records()  # the database exists, as in a build
-        barrier = threading.Barrier(2)
-
-        def store(name: str, root: Path = root, barrier: threading.Barrier = barrier) -> None:
-            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"print({name!r})")])
-            nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-            barrier.wait()
-            store_executed(nb, root / f"{name}.ipynb", 1.0, "quick", root)
-
-        threads = [threading.Thread(target=store, args=(name,)) for name in "ab"]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        records = get_cache(str(cache_path("quick", root))).list_cache_records()
-        assert sorted(Path(r.uri).name for r in records) == ["a.ipynb", "b.ipynb"], f"try {trial}"

@@ -126,6 +126,41 @@ def test_a_worker_killed_mid_chapter_reruns_it_elsewhere_and_every_kernel_is_a_w
     assert _gone([kernel]) == []  # the killed worker's kernel did not outlive it
 
 
+def test_results_reach_the_caller_in_its_own_thread_one_at_a_time(tmp_path):
+    """jupyter-cache loses records stored from two threads at once (measured: 1 to 5 in 100 tries), so
+    whatever the caller stores happens in its thread, never in one of the runner's."""
+    root = _book(tmp_path / "book", {name: f"print({number})" for number, name in enumerate("abcd")})
+    threads, busy, overlapped = [], [], []
+
+    def on_result(result: dict) -> None:
+        threads.append(threading.current_thread())
+        overlapped.append(bool(busy))
+        busy.append(1)
+        time.sleep(0.3)  # a slow store: another result arriving now must wait for this one
+        busy.pop()
+
+    tasks = [Task(f"chapters/{name}.ipynb", "quick") for name in "abcd"]
+    with connect(jobs=2) as client:
+        run_chapters(client, tasks, on_result, root, "jax")
+    assert threads == [threading.main_thread()] * 4 and not any(overlapped)
+
+
+def test_a_chapter_whose_workers_keep_dying_is_lost_not_failed(tmp_path):
+    import dask
+
+    from coursebook.cluster import ChapterLost
+
+    # The chapter kills the worker that runs it (a process this test started, its parent); Dask allows
+    # no death here (allowed-failures 0), so the first one loses the chapter.
+    root = _book(tmp_path / "book", {"doomed": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"})
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        pytest.raises(ChapterLost, match=r"chapters/doomed\.ipynb: lost: the workers running it died"),
+    ):
+        execute_chapters("quick", jobs=1, root=root, log=lambda line: None)
+    assert _stored(root) == {}
+
+
 def test_the_first_failing_chapter_stops_the_rest_and_its_traceback_is_reported(tmp_path):
     root = _book(tmp_path / "book", {"c": "raise ValueError('conclusion not supported')", "d": "print(1)"})
     with pytest.raises(ChapterFailed, match=r"(?s)chapters/c\.ipynb failed.*conclusion not supported"):
