@@ -35,9 +35,11 @@ BOOK_BACKEND = "jax"
 def strict_checks() -> None:
     """Make every chapter check stop its notebook when it fails (``COURSE_CHECKS=strict``).
 
-    The book build, the tests and the robustness runs call this: what is
-    published, validated or recorded has passed every check.  A student's own
-    run keeps the default, ``report`` (``helpers.conclusions``).
+    The tests call this (nbval runs the chapters' kernels from pytest's own
+    environment); the runner (``coursebook.cluster.task_env``) gives the same
+    setting to every chapter it executes.  What is published, validated or
+    recorded has passed every check.  A student's own run keeps the default,
+    ``report`` (``helpers.conclusions``).
     """
     os.environ["COURSE_CHECKS"] = "strict"
 

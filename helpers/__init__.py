@@ -52,7 +52,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "seeds": ("NotStackable", "SeedRuns", "train_seeds"),
     "session": ("SESSION",),
     "summaries": ("curve_noise", "evaluation_table", "over_seeds", "run_summary"),
-    "training": ("Sweep", "TrainingRun", "sweep", "train"),
+    "sweeps": ("Sweep", "sweep"),
+    "training": ("TrainingRun", "train"),
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 

@@ -50,7 +50,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -59,11 +58,11 @@ from typing import Any
 
 import pandas as pd
 
-from . import records
+from . import records, settings
 from .records import PUBLISHED_FILE
 from .session import SESSION
 
-CHECKS_VARIABLE = "COURSE_CHECKS"
+CHECKS_VARIABLE = settings.CHECKS
 CHECK_MODES = ("report", "strict")
 
 
@@ -73,7 +72,7 @@ class ConclusionNotSupported(AssertionError):
 
 def check_mode() -> str:
     """``"report"`` (the default, a student's run) or ``"strict"`` (book build, tests, robustness runs)."""
-    mode = os.environ.get(CHECKS_VARIABLE, "").strip().lower() or "report"
+    mode = settings.read(CHECKS_VARIABLE).lower() or "report"
     if mode not in CHECK_MODES:
         raise ValueError(
             f"{CHECKS_VARIABLE}={mode!r} is not a check mode; use 'report' (a failed check is shown and "

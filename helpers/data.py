@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,9 @@ from typing import Literal
 
 import numpy as np
 
-DATA_DIR_VARIABLE = "COURSE_DATA_DIR"
+from . import settings
+
+DATA_DIR_VARIABLE = settings.DATA_DIR
 
 # Keras' post-processing of the IMDB and Reuters word ranks (the defaults of
 # ``load_data``): shuffle with this seed, mark the start of a text, shift the
@@ -55,8 +56,7 @@ class DatasetFileError(ValueError):
 
 def keras_cache_dir() -> Path:
     """The folder where ``keras.utils.get_file`` caches datasets."""
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return Path(home) / "datasets"
+    return settings.keras_home() / "datasets"
 
 
 def data_dir() -> Path | None:
@@ -66,7 +66,7 @@ def data_dir() -> Path | None:
         DatasetNotFoundError: when the variable names something that is not
             a folder (a typo there should not silently trigger a download).
     """
-    value = os.environ.get(DATA_DIR_VARIABLE, "").strip()
+    value = settings.read(DATA_DIR_VARIABLE)
     if not value:
         return None
     folder = Path(value).expanduser()

@@ -8,11 +8,12 @@ variable ``COURSE_PROFILE``; ``setup`` (in ``helpers.runtime``) reads it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TypeVar
 
-PROFILE_VARIABLE = "COURSE_PROFILE"
+from . import settings
+
+PROFILE_VARIABLE = settings.PROFILE
 DEFAULT_PROFILE = "full"
 
 PROFILES: dict[str, str] = {
@@ -72,7 +73,7 @@ def get_profile(name: str | None = None) -> Profile:
     """
     source = "argument"
     if name is None:
-        name = os.environ.get(PROFILE_VARIABLE, "").strip() or DEFAULT_PROFILE
+        name = settings.read(PROFILE_VARIABLE) or DEFAULT_PROFILE
         source = f"environment variable {PROFILE_VARIABLE}"
     key = name.strip().lower()
     if key not in PROFILES:

@@ -31,7 +31,7 @@ from .data import Dataset
 from .plots import learning_curves
 from .runtime import current_seed
 from .seeds import train_seeds
-from .training import sweep
+from .sweeps import sweep
 
 CRITERIA = {
     "val_loss": "lowest validation loss",

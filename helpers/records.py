@@ -2,8 +2,9 @@
 
 ``helpers.setup`` and ``check_conclusion`` print a line for the reader; in a
 notebook they also attach the same facts as JSON to the HTML of that output.
-The book's extension (``helpers.sphinx_ext``) collects these records from the
-executed chapters to build "Results at a glance" and "About this build", so
+The book's Sphinx extension (in the book's tooling, ``coursebook``, which is
+not installed with ``helpers``) collects these records from the executed
+chapters to build "Results at a glance" and "About this build", so
 those pages show what the chapters really did in this build, never typed-in
 numbers.
 

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import os
 
-from . import records
+from . import records, settings
 from ._backend import keras
 from .conclusions import check_mode
 from .plots import use_course_style
 from .profiles import Profile, get_profile
 from .session import SESSION
 
-PROGRESS_VARIABLE = "COURSE_PROGRESS"
+PROGRESS_VARIABLE = settings.PROGRESS
 # Set by the robustness runs (``make robustness``): replaces the seed a chapter passes to setup.
-BASE_SEED_VARIABLE = "COURSE_BASE_SEED"
+BASE_SEED_VARIABLE = settings.BASE_SEED
 PROGRESS_MODES = ("bar", "none")
 
 
@@ -39,7 +38,7 @@ def setup(seed: int = 0, profile: str | None = None) -> Profile:
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, not {seed!r}.")
-    override = os.environ.get(BASE_SEED_VARIABLE, "").strip()
+    override = settings.read(BASE_SEED_VARIABLE)
     if override:
         if not override.isdigit():
             raise ValueError(f"{BASE_SEED_VARIABLE}={override!r} is not a seed: use a whole number >= 0, e.g. 100.")
@@ -129,7 +128,7 @@ def current_seed() -> int:
 
 def progress_mode() -> str:
     """``"bar"`` (a live progress bar, the default) or ``"none"`` (book builds, tests)."""
-    mode = os.environ.get(PROGRESS_VARIABLE, "").strip().lower() or "bar"
+    mode = settings.read(PROGRESS_VARIABLE).lower() or "bar"
     if mode not in PROGRESS_MODES:
         raise ValueError(f"{PROGRESS_VARIABLE}={mode!r} is not a progress mode; use one of {PROGRESS_MODES}.")
     return mode

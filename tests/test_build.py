@@ -149,7 +149,8 @@ def test_the_book_tooling_starts_no_deep_learning_backend():
     """`python -m coursebook.build config` and friends only write files: no TensorFlow, Keras or JAX."""
     code = (
         "import sys\n"
-        "import coursebook.build, coursebook.editions, coursebook.nbval_plugin, coursebook.sphinx_ext\n"
+        "import coursebook.build, coursebook.cluster, coursebook.editions, coursebook.nbval_plugin\n"
+        "import coursebook.robustness, coursebook.sphinx_ext\n"
         "from coursebook.build import write_config\n"
         "write_config('quick')\n"
         "print(sorted(m for m in ('tensorflow', 'keras', 'jax') if m in sys.modules))\n"
@@ -166,21 +167,3 @@ def test_helpers_holds_no_build_module():
     for path in (ROOT / "helpers").rglob("*.py"):
         text = path.read_text()
         assert "coursebook" not in text.replace("``coursebook``", ""), f"{path} reaches into the book tooling"
-
-
-def test_table_corners_name_the_rows():
-    import pandas as pd
-    from bs4 import BeautifulSoup
-
-    from coursebook.sphinx_ext import name_table_corners
-
-    table = pd.DataFrame({"a": [1, 2]}, index=pd.Index(["x", "y"], name="label"))
-    for html in (table.to_html(), table.style.to_html()):
-        soup = BeautifulSoup(name_table_corners(html), "html.parser")
-        assert [th.get_text(strip=True) for th in soup.select("thead th")] == ["label", "a"]
-    table.columns.name = "column"
-    soup = BeautifulSoup(name_table_corners(table.to_html()), "html.parser")
-    assert [th.get_text(strip=True) for th in soup.select("thead th")] == ["label \\ column", "a"]
-    unnamed = BeautifulSoup(name_table_corners(pd.DataFrame({"a": [1]}).to_html()), "html.parser")
-    assert [th.get_text(strip=True) for th in unnamed.select("thead th")] == ["", "a"]  # the book test reports it
-    assert unnamed.table["tabindex"] == soup.table["tabindex"] == "0"  # a table that scrolls takes the focus

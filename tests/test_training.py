@@ -73,8 +73,9 @@ def test_train_without_validation_and_with_pairs(tiny):
 
 def test_models_compile_with_keras_defaults_and_train_as_plain_fit_does(tiny):
     """Two visible departures from plain Keras, and neither changes a number: dense_network runs 16 batches per
-    execution, and train() validates at batch 1024.  A plain model compiled with Keras' defaults (one batch per
-    execution), fitted with Keras' default validation batch, learns exactly the same."""
+    execution, and train() validates at batch 1024.  A plain keras.Sequential of the same layers, compiled with
+    Keras' defaults (one batch per execution) and fitted with Keras' default validation batch, learns exactly the
+    same."""
     import keras
 
     model = dense_network(784, [8], 10)
@@ -86,7 +87,10 @@ def test_models_compile_with_keras_defaults_and_train_as_plain_fit_does(tiny):
     keras.utils.set_random_seed(0)
     ours = train(dense_network(784, [8], 10), tiny, epochs=2, batch_size=64).history
     keras.utils.set_random_seed(0)
-    plain = dense_network(784, [8], 10, steps_per_execution=1)
+    plain = keras.Sequential(
+        [keras.Input((784,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(10, activation="softmax")]
+    )
+    plain.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     theirs = plain.fit(tiny.x_train, tiny.y_train, epochs=2, batch_size=64, validation_data=tiny.validation, verbose=0)
     for metric in ("loss", "accuracy", "val_accuracy"):
         assert list(ours[metric]) == theirs.history[metric], metric

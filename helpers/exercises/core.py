@@ -1,6 +1,7 @@
 """Exercises that answer back: ``q1.check(answer)``, ``q1.hint()``, ``q1.solution()``.
 
-A chapter builds its exercises from its own results (see ``chapters.py``)::
+A chapter builds its exercises from its own results, with the function of its
+module in this package (``helpers.exercises.chapter_01`` for "A first network")::
 
     q1, q2 = chapter_01(history=run.history)
     q1.check(narrow)
@@ -82,7 +83,7 @@ class Exercise:
         hint_text: a nudge, shown by ``hint()``; a tuple of nudges, each more
             explicit than the one before, is shown one at a time by
             ``hint(1)``, ``hint(2)``...
-        solution: the official solution's code, shown by ``solution()``; the
+        solution_code: the official solution's code, shown by ``solution()``; the
             chapter source holds the same code (tests/test_exercises.py checks).
     """
 
