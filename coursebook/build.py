@@ -47,6 +47,7 @@ from .cluster import (
     describe,
     package_fingerprint,
     run_chapters,
+    stop_on_sigterm,
 )
 
 __all__ = ["ChapterFailed", "ChapterLost", "WorkerMismatch", "execute_chapters"]
@@ -302,6 +303,7 @@ def main(argv: list[str] | None = None) -> None:
     execute.add_argument("--root", type=Path, default=ROOT, help="the book's folder (default: this checkout)")
     args = parser.parse_args(argv)
     # A line per finished chapter, as it finishes, also when the output goes to a log file.
+    stop_on_sigterm()
     sys.stdout.reconfigure(line_buffering=True)
     use_book_backend()  # the chapters' kernels inherit it
     try:

@@ -224,8 +224,11 @@ def execute_chapter(
     def watch(event: Any) -> None:
         """Kill this chapter's kernel (this process's child, by its pid) once ``event`` is set."""
         while not finished.wait(0.5):
-            if not event.is_set():
-                continue
+            try:
+                if not event.is_set():
+                    continue
+            except Exception:  # the worker is closing (its client is gone): its kernels go with it
+                return
             provisioner = getattr(getattr(client, "km", None), "provisioner", None)
             pid = getattr(provisioner, "pid", None)
             if pid:  # else the kernel is still starting: look again
@@ -405,7 +408,10 @@ def run_chapters(
             str(path.parent),
             timeout,
             stop.name,
-            key=f"{Path(task.chapter).stem}-{task.profile}-{task.base}-{run_id}",
+            # One key prefix for every chapter: Dask then treats them as one group of independent tasks and
+            # queues them on the scheduler, handing each worker the next one (by priority) when it is free;
+            # with a key of their own each, it would share them all out to the workers at once.
+            key=f"course_chapter-{run_id}-{number:03d}-{Path(task.chapter).stem}-{task.profile}-{task.base}",
             pure=False,
             priority=len(tasks) - number,  # the book's order, as far as the workers allow
             resources={"GPU": 1} if gpu else None,
@@ -503,6 +509,16 @@ def connect(
         Client(local) as client,
     ):
         yield client
+
+
+def stop_on_sigterm() -> None:
+    """Let SIGTERM (a CI job cancelled, ``kill``) stop a command as Ctrl-C does: kernels stopped, results kept."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

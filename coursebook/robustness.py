@@ -57,7 +57,17 @@ import nbformat
 
 from . import ROOT, use_book_backend
 from .build import helpers_fingerprint, toc_notebooks
-from .cluster import ChapterLost, Task, WorkerMismatch, add_arguments, connect, connect_options, describe, run_chapters
+from .cluster import (
+    ChapterLost,
+    Task,
+    WorkerMismatch,
+    add_arguments,
+    connect,
+    connect_options,
+    describe,
+    run_chapters,
+    stop_on_sigterm,
+)
 
 RESULTS = "robustness"
 # What a record keeps of where a run happened (coursebook.cluster.execute_chapter's "where").
@@ -515,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_arguments(parser)
     args = parser.parse_args(argv)
+    stop_on_sigterm()
     sys.stdout.reconfigure(line_buffering=True)  # each run's line as it finishes, also into a log file
     use_book_backend()
     root = args.root.resolve()

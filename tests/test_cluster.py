@@ -145,6 +145,27 @@ def test_results_reach_the_caller_in_its_own_thread_one_at_a_time(tmp_path):
     assert threads == [threading.main_thread()] * 4 and not any(overlapped)
 
 
+def test_chapters_start_in_the_books_order_and_a_failure_stops_those_not_started(tmp_path):
+    """The scheduler hands each free worker the next chapter in the toc, so the first failure can still stop
+    every chapter after it (none is waiting on a worker already)."""
+    names = "abcdefgh"
+    code = "import time\nprint(time.time())\ntime.sleep(1)"
+    root = _book(tmp_path / "book", {name: f"{code}  # {name}" for name in names})
+    execute_chapters("quick", jobs=2, root=root, log=lambda line: None)
+    stored = _stored(root)
+    started = [float(_printed(stored[f"{name}.ipynb"][0])) for name in names]
+    late = [(a, b) for i, a in enumerate(names) for j, b in enumerate(names) if j > i + 1 and started[j] < started[i]]
+    assert not late, f"chapters started before others that come two or more places earlier: {late}"
+
+    failing = {name: f"import time\ntime.sleep(1)  # {name}" for name in names}
+    failing["c"] = "raise ValueError('stop here')"
+    root = _book(tmp_path / "failing", failing)
+    with pytest.raises(ChapterFailed, match="stop here"):
+        execute_chapters("quick", jobs=2, root=root, log=lambda line: None)
+    # when c fails, d runs beside it and e may just have been handed to c's worker; f, g and h never start
+    assert not {"f.ipynb", "g.ipynb", "h.ipynb"} & set(_stored(root)) and "c.ipynb" not in _stored(root)
+
+
 def test_a_chapter_whose_workers_keep_dying_is_lost_not_failed(tmp_path):
     import dask
 
@@ -303,7 +324,7 @@ def test_a_robustness_run_on_a_scheduler_with_hand_started_workers(tmp_path):
             run = record["chapters"]["chapters/tiny.ipynb"]["runs"]["7"]
             assert run["checks"][0]["claim"] == "the seeds are consecutive" and run["checks"][0]["passed"]
             assert run["where"]["worker"] in workers
-            stream = [t for t in client.get_task_stream() if str(t["key"]).startswith("tiny-quick-7-")]
+            stream = [t for t in client.get_task_stream() if str(t["key"]).endswith("-tiny-quick-7")]
             assert [t["worker"] for t in stream] == [run["where"]["worker"]]
 
             # A worker whose helpers differ is refused, in words that name the difference.
