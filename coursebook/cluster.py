@@ -37,7 +37,7 @@ functions here are shipped to them by value, so they need no copy of
 
 from __future__ import annotations
 
-from helpers.records import PUBLISHED_FILE
+from helpers.records import PUBLISHED_FILE, installed_version
 
 import argparse
 import copy
@@ -113,17 +113,6 @@ def package_fingerprint(package: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def _version(distribution: str) -> str:
-    from importlib import metadata
-
-    for name in (distribution, f"{distribution}-cpu"):
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return "not installed"
-
-
 def identity(dask_worker: Any = None) -> dict[str, Any]:
     """This process as a place where chapters run: host, worker, machine, library versions, ``helpers``.
 
@@ -151,7 +140,7 @@ def identity(dask_worker: Any = None) -> dict[str, Any]:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
         "resources": resources,
         "python": platform.python_version(),
-        "versions": {name: _version(name) for name in LIBRARIES},
+        "versions": {name: installed_version(name) for name in LIBRARIES},
         "helpers": package_fingerprint(folder) if folder else "not installed",
     }
 

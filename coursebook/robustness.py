@@ -55,19 +55,8 @@ from typing import Any
 
 import nbformat
 
-from . import ROOT, use_book_backend
+from . import ROOT, cluster, use_book_backend
 from .build import helpers_fingerprint, toc_notebooks
-from .cluster import (
-    ChapterLost,
-    Task,
-    WorkerMismatch,
-    add_arguments,
-    connect,
-    connect_options,
-    describe,
-    run_chapters,
-    stop_on_sigterm,
-)
 
 RESULTS = "robustness"
 # What a record keeps of where a run happened (coursebook.cluster.execute_chapter's "where").
@@ -321,7 +310,7 @@ def robustness(
             task.chapter,
             task.base,
             run,
-            f"  {task.label}: {run['seconds']:.0f} s on {describe(run['where'])}, {verdict}",
+            f"  {task.label}: {run['seconds']:.0f} s on {cluster.describe(run['where'])}, {verdict}",
         )
 
     if runner is not None:
@@ -334,10 +323,10 @@ def robustness(
                 f"  {path.relative_to(root)}, base {base}: {run['seconds']:.0f} s",
             )
     elif tasks:
-        with connect(jobs=jobs, **where) as client:
-            run_chapters(
+        with cluster.connect(jobs=jobs, **where) as client:
+            cluster.run_chapters(
                 client,
-                [Task(str(path.relative_to(root)), name, base) for path, base in tasks],
+                [cluster.Task(str(path.relative_to(root)), name, base) for path, base in tasks],
                 arrived,
                 root,
                 backend,
@@ -345,7 +334,7 @@ def robustness(
                 gpu=bool(where.get("gpu")),
             )
     if lost:
-        raise ChapterLost(
+        raise cluster.ChapterLost(
             f"no result for {'; '.join(lost)}: the workers running them kept dying (not a failed check). "
             "The other runs are kept: run the same command with --resume to execute only the missing ones."
         )
@@ -523,9 +512,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--resume", action="store_true", help="finish an interrupted run: only the runs its journal lacks execute"
     )
-    add_arguments(parser)
+    cluster.add_arguments(parser)
     args = parser.parse_args(argv)
-    stop_on_sigterm()
+    cluster.stop_on_sigterm()
     sys.stdout.reconfigure(line_buffering=True)  # each run's line as it finishes, also into a log file
     use_book_backend()
     root = args.root.resolve()
@@ -559,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
             chapters=args.chapters,
             journal=journal,
             resume=args.resume,
-            **connect_options(args),
+            **cluster.connect_options(args),
         )
         if args.add_bases:
             record = add_bases(existing, record)
@@ -567,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
             record = merge(existing, record, root)
     except (ProfileError, ValueError) as error:
         parser.error(str(error))
-    except (ChapterLost, WorkerMismatch) as error:
+    except (cluster.ChapterLost, cluster.WorkerMismatch) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)

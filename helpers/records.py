@@ -25,6 +25,23 @@ PUBLISHED_FILE = "published_checks.json"
 _PATTERN = re.compile(r'data-course-(run|check)="([^"]*)"')
 
 
+def installed_version(distribution: str) -> str:
+    """The installed version of a distribution (``tensorflow`` also as ``tensorflow-cpu``), or "not installed".
+
+    Read from the package metadata, without importing the package: a run
+    record names the libraries it ran with, and the book's runner compares a
+    worker's with its own.
+    """
+    from importlib import metadata
+
+    for name in (distribution, f"{distribution}-cpu"):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return "not installed"
+
+
 def show(kind: str, data: dict[str, Any], text: str, body_html: str) -> None:
     """Show ``text`` to the reader; in IPython, with ``data`` attached to its HTML form."""
     try:

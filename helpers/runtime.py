@@ -13,6 +13,7 @@ from ._backend import keras
 from .conclusions import check_mode
 from .plots import use_course_style
 from .profiles import Profile, get_profile
+from .records import installed_version
 from .session import SESSION
 
 PROGRESS_VARIABLE = settings.PROGRESS
@@ -82,17 +83,6 @@ def _accelerator() -> str:
     return "CPU"
 
 
-def _version(distribution: str) -> str:
-    from importlib import metadata
-
-    for name in (distribution, f"{distribution}-cpu"):
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return "not installed"
-
-
 BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch", "numpy": "NumPy"}
 
 
@@ -113,8 +103,8 @@ def run_info(profile: str, seed: int) -> dict[str, str | int]:
         "seed": seed,
         "python": platform.python_version(),
         "backend": keras.backend.backend(),
-        "tensorflow": _version("tensorflow"),
-        "jax": _version("jax"),
+        "tensorflow": installed_version("tensorflow"),
+        "jax": installed_version("jax"),
         "keras": keras.__version__,
         "numpy": np.__version__,
         "device": _accelerator(),

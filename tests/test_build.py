@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from books import tiny_book
 
 from coursebook.build import cache_path, helpers_fingerprint, store_executed, write_config
 
@@ -87,25 +88,10 @@ def test_stored_notebook_is_found_by_its_code_and_carries_its_time(project):
         get_cache(str(cache_path("full", project))).match_cache_notebook(nbformat.read(path, 4))
 
 
-def _tiny_book(root: Path, cells: dict[str, str]) -> None:
-    """A book of one-cell notebooks, with the project's helpers beside it."""
-    (root / "chapters").mkdir(exist_ok=True)
-    for name, code in cells.items():
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, root / "chapters" / f"{name}.ipynb")
-    toc = {
-        "format": "jb-book",
-        "root": "intro",
-        "parts": [{"caption": "c", "chapters": [{"file": f"chapters/{name}"} for name in cells]}],
-    }
-    (root / "_toc.yml").write_text(yaml.safe_dump(toc))
-
-
 def test_execute_chapters_runs_what_the_cache_lacks_in_parallel_and_caches_it(project):
     from coursebook.build import ChapterFailed, execute_chapters
 
-    _tiny_book(project, {"a": "import os\nprint(os.environ['COURSE_PROFILE'])", "b": "print(6 * 7)"})
+    tiny_book(project, {"a": "import os\nprint(os.environ['COURSE_PROFILE'])", "b": "print(6 * 7)"})
     lines: list[str] = []
     done = execute_chapters("quick", jobs=2, root=project, log=lines.append)
     assert sorted(done) == ["chapters/a.ipynb", "chapters/b.ipynb"] and all(s > 0 for s in done.values())
@@ -117,7 +103,7 @@ def test_execute_chapters_runs_what_the_cache_lacks_in_parallel_and_caches_it(pr
     outputs = cache.get_cache_bundle(next(r.pk for r in cache.list_cache_records() if r.uri.endswith("a.ipynb")))
     assert outputs.nb.cells[0].outputs[0]["text"].strip() == "quick"  # the kernel ran with the profile asked for
     assert execute_chapters("quick", jobs=2, root=project, log=lines.append) == {}  # all cached now
-    _tiny_book(project, {"c": "raise ValueError('conclusion not supported')", "d": "print(1)"})
+    tiny_book(project, {"c": "raise ValueError('conclusion not supported')", "d": "print(1)"})
     with pytest.raises(ChapterFailed, match=r"chapters/c\.ipynb failed"):
         execute_chapters("quick", jobs=1, root=project, log=lines.append)
     stored = {Path(record.uri).name for record in cache.list_cache_records()}
@@ -130,7 +116,7 @@ def test_make_book_shows_progress_estimated_from_the_last_build(project, capsys)
     """On a terminal, a bar over the chapters that counts the last build's seconds; otherwise nothing but the log."""
     from coursebook.build import execute_chapters, previous_times
 
-    _tiny_book(project, {"a": "print(1)", "b": "print(2)"})
+    tiny_book(project, {"a": "print(1)", "b": "print(2)"})
     assert previous_times("quick", project) == {}
     lines: list[str] = []
     execute_chapters("quick", jobs=1, root=project, log=lines.append)  # not a terminal: no bar
@@ -138,7 +124,7 @@ def test_make_book_shows_progress_estimated_from_the_last_build(project, capsys)
     earlier = previous_times("quick", project)
     assert set(earlier) == {"a.ipynb", "b.ipynb"} and all(s > 0 for s in earlier.values())
 
-    _tiny_book(project, {"a": "print(1)", "b": "print(3)"})  # b changed: runs again, with a's and b's times known
+    tiny_book(project, {"a": "print(1)", "b": "print(3)"})  # b changed: runs again, with a's and b's times known
     execute_chapters("quick", jobs=1, root=project, log=lines.append, show_progress=True)
     bar = capsys.readouterr().err
     assert "chapters (estimated from the last build)" in bar and "elapsed" in bar and "left" in bar

@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-import yaml
+from books import tiny_book
 
 from coursebook.build import cache_path, execute_chapters
 from coursebook.cluster import (
@@ -41,26 +41,6 @@ BIN = Path(sys.executable).parent
 
 # A chapter that shows which process ran it, and whose parent.
 WHO = "import os\nprint(os.getpid(), os.getppid())"
-
-
-def _book(root: Path, cells: dict[str, str]) -> Path:
-    """A book of one-cell notebooks (each with a heading), with the project's helpers beside it."""
-    if not (root / "helpers").exists():
-        shutil.copytree(ROOT / "helpers", root / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "chapters").mkdir(parents=True, exist_ok=True)
-    for name, code in cells.items():
-        nb = nbformat.v4.new_notebook(
-            cells=[nbformat.v4.new_markdown_cell(f"# {name}"), nbformat.v4.new_code_cell(code)]
-        )
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, root / "chapters" / f"{name}.ipynb")
-    toc = {
-        "format": "jb-book",
-        "root": "intro",
-        "parts": [{"caption": "c", "chapters": [{"file": f"chapters/{name}"} for name in cells]}],
-    }
-    (root / "_toc.yml").write_text(yaml.safe_dump(toc))
-    return root
 
 
 def _stored(root: Path, device: str = "cpu") -> dict[str, list[nbformat.NotebookNode]]:
@@ -104,7 +84,7 @@ def test_a_worker_killed_mid_chapter_reruns_it_elsewhere_and_every_kernel_is_a_w
         f"{WHO}\nimport pathlib, time\nmarker = pathlib.Path({str(marker)!r})\n"
         "if not marker.exists():\n    marker.write_text(f'{os.getpid()} {os.getppid()}')\n    time.sleep(300)\n"
     )
-    root = _book(tmp_path / "book", {"a": slow, "b": WHO, "c": WHO + "  # c"})  # the cache tells notebooks by code
+    root = tiny_book(tmp_path / "book", {"a": slow, "b": WHO, "c": WHO + "  # c"})  # the cache tells notebooks by code
     result: dict = {}
     run = threading.Thread(target=lambda: result.update(done=execute_chapters("quick", jobs=2, root=root)))
     run.start()
@@ -129,7 +109,7 @@ def test_a_worker_killed_mid_chapter_reruns_it_elsewhere_and_every_kernel_is_a_w
 def test_results_reach_the_caller_in_its_own_thread_one_at_a_time(tmp_path):
     """jupyter-cache loses records stored from two threads at once (measured: 1 to 5 in 100 tries), so
     whatever the caller stores happens in its thread, never in one of the runner's."""
-    root = _book(tmp_path / "book", {name: f"print({number})" for number, name in enumerate("abcd")})
+    root = tiny_book(tmp_path / "book", {name: f"print({number})" for number, name in enumerate("abcd")})
     threads, busy, overlapped = [], [], []
 
     def on_result(result: dict) -> None:
@@ -150,7 +130,7 @@ def test_chapters_start_in_the_books_order_and_a_failure_stops_those_not_started
     every chapter after it (none is waiting on a worker already)."""
     names = "abcdefgh"
     code = "import time\nprint(time.time())\ntime.sleep(1)"
-    root = _book(tmp_path / "book", {name: f"{code}  # {name}" for name in names})
+    root = tiny_book(tmp_path / "book", {name: f"{code}  # {name}" for name in names})
     execute_chapters("quick", jobs=2, root=root, log=lambda line: None)
     stored = _stored(root)
     started = [float(_printed(stored[f"{name}.ipynb"][0])) for name in names]
@@ -159,7 +139,7 @@ def test_chapters_start_in_the_books_order_and_a_failure_stops_those_not_started
 
     failing = {name: f"import time\ntime.sleep(1)  # {name}" for name in names}
     failing["c"] = "raise ValueError('stop here')"
-    root = _book(tmp_path / "failing", failing)
+    root = tiny_book(tmp_path / "failing", failing)
     with pytest.raises(ChapterFailed, match="stop here"):
         execute_chapters("quick", jobs=2, root=root, log=lambda line: None)
     # when c fails, d runs beside it and e may just have been handed to c's worker; f, g and h never start
@@ -173,7 +153,7 @@ def test_a_chapter_whose_workers_keep_dying_is_lost_not_failed(tmp_path):
 
     # The chapter kills the worker that runs it (a process this test started, its parent); Dask allows
     # no death here (allowed-failures 0), so the first one loses the chapter.
-    root = _book(tmp_path / "book", {"doomed": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"})
+    root = tiny_book(tmp_path / "book", {"doomed": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"})
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
         pytest.raises(ChapterLost, match=r"chapters/doomed\.ipynb: lost: the workers running it died"),
@@ -183,7 +163,7 @@ def test_a_chapter_whose_workers_keep_dying_is_lost_not_failed(tmp_path):
 
 
 def test_the_first_failing_chapter_stops_the_rest_and_its_traceback_is_reported(tmp_path):
-    root = _book(tmp_path / "book", {"c": "raise ValueError('conclusion not supported')", "d": "print(1)"})
+    root = tiny_book(tmp_path / "book", {"c": "raise ValueError('conclusion not supported')", "d": "print(1)"})
     with pytest.raises(ChapterFailed, match=r"(?s)chapters/c\.ipynb failed.*conclusion not supported"):
         execute_chapters("quick", jobs=1, root=root, log=lambda line: None)
     assert "d.ipynb" not in _stored(root)  # never started
@@ -211,7 +191,7 @@ def _read_lines(process: subprocess.Popen, into: list[str]) -> threading.Thread:
 
 def test_ctrl_c_keeps_finished_chapters_stops_the_kernels_and_leaves_no_process(tmp_path):
     started = tmp_path / "b-started"
-    root = _book(
+    root = tiny_book(
         tmp_path / "book",
         {
             "a": "print('a')",
@@ -248,7 +228,7 @@ check_conclusion("the seeds are consecutive", passed=profile.seeds[1] == profile
 
 def test_an_interrupted_robustness_run_resumes_with_only_the_missing_runs(tmp_path):
     marker = tmp_path / "base-2-started"
-    root = _book(tmp_path / "book", {"tiny": ROBUST.replace("MARKER", repr(str(marker)))})
+    root = tiny_book(tmp_path / "book", {"tiny": ROBUST.replace("MARKER", repr(str(marker)))})
     out = tmp_path / "records"
     command = [sys.executable, "-m", "coursebook.robustness", "quick", "--bases", "0", "2", "--jobs", "1"]
     command += ["--root", str(root), "--out", str(out)]
@@ -285,7 +265,7 @@ def test_an_interrupted_robustness_run_resumes_with_only_the_missing_runs(tmp_pa
 
 def test_a_robustness_run_on_a_scheduler_with_hand_started_workers(tmp_path):
     """The command from the issue, against `dask scheduler` and two `dask worker` processes started here."""
-    root = _book(tmp_path / "book", {"tiny": ROBUST.replace("MARKER", repr(str(tmp_path / "unused")))})
+    root = tiny_book(tmp_path / "book", {"tiny": ROBUST.replace("MARKER", repr(str(tmp_path / "unused")))})
     (tmp_path / "empty").mkdir()
     file = tmp_path / "scheduler.json"
     started = [
@@ -351,7 +331,7 @@ def test_a_robustness_run_on_a_scheduler_with_hand_started_workers(tmp_path):
 def test_gpu_runs_go_to_a_worker_that_declares_a_gpu_and_to_a_cache_of_their_own(tmp_path):
     """On this CPU machine a worker that declares GPU=1 stands in for one: what is tested is the plumbing
     (resources, JAX's memory setting, the separate cache), not a GPU."""
-    root = _book(tmp_path / "book", {"g": "import os\nprint(os.environ.get('XLA_PYTHON_CLIENT_PREALLOCATE'))"})
+    root = tiny_book(tmp_path / "book", {"g": "import os\nprint(os.environ.get('XLA_PYTHON_CLIENT_PREALLOCATE'))"})
     # No worker declares a GPU: refused before anything runs.
     with connect(jobs=1) as client, pytest.raises(ValueError, match="no worker declares a GPU"):
         run_chapters(client, [Task("chapters/g.ipynb", "quick")], print, root, "jax", gpu=True)
