@@ -387,26 +387,26 @@ def run_chapters(
     shipped = _by_value(execute_chapter)
     run_id = uuid.uuid4().hex[:8]
     stop = Event(f"course-stop-{run_id}", client=client)
-    futures = {}
-    for number, task in enumerate(tasks):
-        path = root / task.chapter
-        future = client.submit(
-            shipped,
-            path.read_text(),
-            task_env(task, backend),
-            str(path.parent),
-            timeout,
-            stop.name,
-            # One key prefix for every chapter: Dask then treats them as one group of independent tasks and
-            # queues them on the scheduler, handing each worker the next one (by priority) when it is free;
-            # with a key of their own each, it would share them all out to the workers at once.
-            key=f"course_chapter-{run_id}-{number:03d}-{Path(task.chapter).stem}-{task.profile}-{task.base}",
-            pure=False,
-            priority=len(tasks) - number,  # the book's order, as far as the workers allow
-            resources={"GPU": 1} if gpu else None,
-        )
-        futures[future] = task
+    futures: dict[Any, Task] = {}
     try:
+        for number, task in enumerate(tasks):
+            path = root / task.chapter
+            future = client.submit(
+                shipped,
+                path.read_text(),
+                task_env(task, backend),
+                str(path.parent),
+                timeout,
+                stop.name,
+                # One key prefix for every chapter: Dask then treats them as one group of independent tasks and
+                # queues them on the scheduler, handing each worker the next one (by priority) when it is free;
+                # with a key of their own each, it would share them all out to the workers at once.
+                key=f"course_chapter-{run_id}-{number:03d}-{Path(task.chapter).stem}-{task.profile}-{task.base}",
+                pure=False,
+                priority=len(tasks) - number,  # the book's order, as far as the workers allow
+                resources={"GPU": 1} if gpu else None,
+            )
+            futures[future] = task
         for future in as_completed(list(futures)):
             task = futures.pop(future)
             try:
@@ -416,7 +416,7 @@ def run_chapters(
                     "task": task,
                     "finished": False,
                     "lost": True,
-                    "error": f"lost: the workers running it died ({death}); not a failed check",
+                    "error": f"lost: the workers running it died ({str(death).split('. ')[0]}); not a failed check",
                     "seconds": None,
                 }
                 on_result(result)
