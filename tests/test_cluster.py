@@ -26,6 +26,7 @@ from books import tiny_book
 
 from coursebook.build import cache_path, execute_chapters
 from coursebook.cluster import (
+    DASK_NANNY_VARIABLES,
     ChapterFailed,
     Task,
     WorkerMismatch,
@@ -104,6 +105,19 @@ def test_a_worker_killed_mid_chapter_reruns_it_elsewhere_and_every_kernel_is_a_w
         assert where["worker"].startswith("tcp://") and where["device"] == "CPU"
     assert int(_printed(stored["a.ipynb"][0]).split()[1]) != worker  # a ran again on another worker
     assert _gone([kernel]) == []  # the killed worker's kernel did not outlive it
+
+
+def test_a_chapters_kernel_runs_with_the_callers_environment_not_the_settings_dask_gives_its_workers(tmp_path):
+    """Dask's nanny sets one thread for OpenMP and BLAS (and more) in its workers, and in the process that starts
+    them; a chapter's kernel must not inherit them (the chapters ran 25 to 30% slower), nor keep the caller's."""
+    names = sorted(DASK_NANNY_VARIABLES)
+    root = tiny_book(
+        tmp_path / "book", {"env": f"import json, os\nprint(json.dumps({{n: os.environ.get(n) for n in {names!r}}}))"}
+    )
+    before = {name: os.environ.get(name) for name in names}
+    execute_chapters("quick", jobs=1, root=root, log=lambda line: None)
+    assert json.loads(_printed(_stored(root)["env.ipynb"][0])) == before
+    assert {name: os.environ.get(name) for name in names} == before  # the caller's own environment is put back
 
 
 def test_results_reach_the_caller_in_its_own_thread_one_at_a_time(tmp_path):
