@@ -43,6 +43,7 @@ from . import ROOT
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 SETUP_TAG, SOLUTION_TAG, CHECK_TAG, INSTALL_TAG = "exercise-setup", "solution", "exercise-check", "colab-install"
 TIME_TAG = "chapter-time"  # the markdown line that says how long the chapter runs
+QUESTION_TAG = "chapter-question"  # the line under the title, written from the metadata's course.question
 ANSWER_TAG = "answer"  # what a solution cell is tagged in the student edition
 BOOK_ONLY_TAGS = {"hide-input", "remove-cell"}
 PACKAGE = "dense-course-helpers"
@@ -202,9 +203,40 @@ def time_source(times: dict[str, float]) -> str:
     )
 
 
+def question_source(nb: nbformat.NotebookNode, path: Path) -> str:
+    """The chapter's question line, from the one place it is written: the metadata's ``course.question``.
+
+    "Results at a glance" shows the same text; neither is typed twice.
+    """
+    question = str(nb.metadata.get("course", {}).get("question", "")).strip()
+    if not question.endswith("?"):
+        raise EditionError(
+            f"{path.name}: the notebook's metadata needs course.question, a question ending in '?' "
+            f"(found {question!r}); it is the one place a chapter's question is written."
+        )
+    typed = [
+        c for c in nb.cells if c.cell_type == "markdown" and QUESTION_TAG not in tags(c) and "**Question.**" in c.source
+    ]
+    if typed:
+        raise EditionError(
+            f"{path.name}: a markdown cell types the question itself; write it only in the metadata "
+            "(course.question): `make student` puts it under the title."
+        )
+    return f"**Question.** {question}"
+
+
 def _refresh(nb: nbformat.NotebookNode, path: Path, install: str, times: dict[str, float]) -> bool:
-    """Put the current install cell and time line into ``nb``; whether anything changed."""
+    """Put the current question line, install cell and time line into ``nb``; whether anything changed."""
     changed = False
+    question = question_source(nb, path)
+    asked = [cell for cell in nb.cells if QUESTION_TAG in tags(cell)]
+    if not asked:  # right under the title
+        title = next(cell for cell in nb.cells if cell.cell_type == "markdown")
+        cell = nbformat.v4.new_markdown_cell(question, metadata={"tags": [QUESTION_TAG]}, id=QUESTION_TAG)
+        nb.cells.insert(nb.cells.index(title) + 1, cell)
+        changed = True
+    elif asked[0].source != question:
+        asked[0].source, changed = question, True
     first = next(cell for cell in nb.cells if cell.cell_type == "code")
     if INSTALL_TAG not in tags(first):
         raise EditionError(f"{path.name}: the first code cell must be the Colab install cell, tagged '{INSTALL_TAG}'.")
@@ -222,7 +254,7 @@ def _refresh(nb: nbformat.NotebookNode, path: Path, install: str, times: dict[st
 
 
 def write_student_editions(chapters: Path = ROOT / "chapters", out: Path = ROOT / "student") -> list[Path]:
-    """Refresh each chapter's install cell and time line; write its student edition under ``out``."""
+    """Refresh each chapter's question line, install cell and time line; write its student edition under ``out``."""
     config = chapters.parent / "_config.yml"
     source = install_source(repository_url(config), release_tag(config))
     times = chapter_times(chapters.parent / "robustness")

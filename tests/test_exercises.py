@@ -214,11 +214,29 @@ def test_every_chapter_opens_with_its_measured_time():
     for path in CHAPTERS:
         cells = nbformat.read(path, as_version=4).cells
         (line,) = [c for c in cells if editions.TIME_TAG in editions.tags(c)]
-        assert cells.index(line) < 3, f"{path.name}: the time line belongs to the chapter's opening"
+        assert cells.index(line) < 5, f"{path.name}: the time line belongs to the chapter's opening"
         assert line.source == editions.time_source(times.get(path.name, {})), f"{path.name}: run `make student`"
     assert editions.time_source({"quick": 59.0, "full": 61.0}).count(
         "under a minute at the `quick` profile and about 2 min"
     )
+
+
+def test_a_chapters_question_is_written_once_in_its_metadata_and_shown_under_its_title(tmp_path):
+    """course.question is the one source: the line under the title is made from it (`make student`), and a
+    question typed in the text is refused."""
+    for path in CHAPTERS:
+        nb = nbformat.read(path, as_version=4)
+        (line,) = [c for c in nb.cells if editions.QUESTION_TAG in editions.tags(c)]
+        assert nb.cells.index(line) == 1 and nb.cells[0].source.startswith("# "), f"{path.name}: under the title"
+        assert line.source == f"**Question.** {nb.metadata['course']['question']}", f"{path.name}: run `make student`"
+        assert sum("**Question.**" in c.source for c in nb.cells if c.cell_type == "markdown") == 1
+    nb = nbformat.read(CHAPTERS[0], as_version=4)
+    nb.cells[2].source += "\n\n**Question.** Typed a second time?"
+    with pytest.raises(editions.EditionError, match="write it only in the metadata"):
+        editions.question_source(nb, CHAPTERS[0])
+    nb.metadata["course"]["question"] = "Not a question."
+    with pytest.raises(editions.EditionError, match=r"needs course\.question"):
+        editions.question_source(nb, CHAPTERS[0])
 
 
 def test_the_install_line_names_the_release_of_the_packages_version(tmp_path):
