@@ -318,6 +318,12 @@ def main(argv: list[str] | None = None) -> None:
             print(f"Executed {len(done)} chapter(s) in {time.perf_counter() - start:.0f} s.")
     except (ProfileError, ValueError) as error:
         parser.error(str(error))
+    except KeyboardInterrupt:
+        print(
+            "Interrupted: the chapters that finished are in the cache; run the same command to execute the rest.",
+            file=sys.stderr,
+        )
+        sys.exit(130)
     except (ChapterFailed, ChapterLost, WorkerMismatch) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(1)

@@ -556,6 +556,13 @@ def main(argv: list[str] | None = None) -> int:
             record = merge(existing, record, root)
     except (ProfileError, ValueError) as error:
         parser.error(str(error))
+    except KeyboardInterrupt:
+        print(
+            f"Interrupted: every run that finished is in {journal_path(args.out, args.profile)}; "
+            "run the same command with --resume (make robustness RESUME=1) to execute only the others.",
+            file=sys.stderr,
+        )
+        return 130
     except (cluster.ChapterLost, cluster.WorkerMismatch) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -253,6 +253,7 @@ def test_an_interrupted_robustness_run_resumes_with_only_the_missing_runs(tmp_pa
     family = _ctrl_c(process)
     process.wait(timeout=30)
     assert _gone(family) == []
+    assert process.returncode == 130 and any("--resume" in line for line in lines)  # says how to go on
     journal = out / "quick.runs.jsonl"
     interrupted = journal.read_text()
     kept = [json.loads(line) for line in interrupted.splitlines()[1:]]
