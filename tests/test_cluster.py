@@ -183,9 +183,22 @@ def test_the_first_failing_chapter_stops_the_rest_and_its_traceback_is_reported(
     assert "d.ipynb" not in _stored(root)  # never started
 
 
+def _as_a_terminal_starts_it() -> None:
+    """Ctrl-C's default action, as in a command typed at a terminal: a test run in the background (nohup, CI)
+    may have inherited SIGINT ignored, and Python keeps an ignored SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(command: list[str], cwd: Path, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True, **kwargs
+        command,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_as_a_terminal_starts_it,
+        **kwargs,
     )
 
 
