@@ -169,17 +169,33 @@ def _gpu_name() -> str:
     return found.stdout.strip().splitlines()[0] if found.returncode == 0 and found.stdout.strip() else ""
 
 
-def run_device(nb: nbformat.NotebookNode) -> str | None:
-    """The device the chapter's ``helpers.setup`` reported ("CPU" or "GPU"), if it ran."""
+def records_in(nb: nbformat.NotebookNode, kind: str) -> list[dict[str, Any]]:
+    """The records of one kind (``"run"``, ``"check"``) an executed notebook's outputs carry, in order."""
     from helpers import records
 
+    found = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             html = output.get("data", {}).get("text/html", "")
-            for kind, data in records.parse("".join(html) if isinstance(html, list) else html):
-                if kind == "run":
-                    return str(data.get("device", "CPU"))
-    return None
+            found.extend(
+                data for what, data in records.parse("".join(html) if isinstance(html, list) else html) if what == kind
+            )
+    return found
+
+
+def where_it_ran(nb: nbformat.NotebookNode, backend: str, worker: str | None = None) -> dict[str, Any]:
+    """This process as the place ``nb`` was executed (``identity()``), with the device the chapter reported.
+
+    ``worker`` names the runner where it is not a Dask worker (``"nbval"``).
+    """
+    where = identity()
+    if worker:
+        where["worker"] = worker
+    runs = records_in(nb, "run")
+    device = str(runs[0].get("device", "CPU")) if runs else ("GPU" if where["resources"].get("GPU") else "CPU")
+    where["device"] = device if device == "CPU" else f"GPU {_gpu_name()}".strip()
+    where["backend"] = backend
+    return where
 
 
 def execute_chapter(
@@ -213,8 +229,7 @@ def execute_chapter(
     data = env.get("COURSE_DATA_DIR")
     if data and not os.path.isdir(data) and os.environ.get("COURSE_DATA_DIR"):
         kernel_env["COURSE_DATA_DIR"] = os.environ["COURSE_DATA_DIR"]  # this worker keeps the data elsewhere
-    where = identity()
-    if where["resources"].get("GPU"):
+    if identity()["resources"].get("GPU"):
         kernel_env = {**GPU_VARIABLES, **kernel_env}
     scratch = None if os.path.isdir(workdir) else tempfile.TemporaryDirectory(prefix="course-chapter-")
     client = NotebookClient(
@@ -278,9 +293,6 @@ def execute_chapter(
             cell.outputs, cell.execution_count = ran.outputs, ran.execution_count
     if "language_info" in executed.metadata:
         source.metadata["language_info"] = executed.metadata["language_info"]
-    device = run_device(source) or ("GPU" if where["resources"].get("GPU") else "CPU")
-    where["device"] = device if device == "CPU" else f"GPU {_gpu_name()}".strip()
-    where["backend"] = kernel_env.get("KERAS_BACKEND", "")
     return {
         "notebook": nbformat.writes(source),
         "finished": not error,
@@ -288,7 +300,7 @@ def execute_chapter(
         "detail": detail,
         "stopped": stopped.is_set(),
         "seconds": round(seconds, 1),
-        "where": where,
+        "where": where_it_ran(source, kernel_env.get("KERAS_BACKEND", "")),
     }
 
 

@@ -206,10 +206,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         )
         if profile in PROFILES:
             from .build import store_executed
-            from .cluster import identity, run_device
+            from .cluster import where_it_ran
 
-            where = {**identity(), "worker": "nbval", "backend": os.environ.get("KERAS_BACKEND", "")}
-            where["device"] = run_device(run["nb"]) or "CPU"
+            where = where_it_ran(run["nb"], os.environ.get("KERAS_BACKEND", ""), worker="nbval")
             store_executed(run["nb"], path, time.perf_counter() - run["start"], profile, where=where)
             STORED.append(path)
         _runs.pop(path, None)

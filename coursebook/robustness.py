@@ -39,7 +39,6 @@ when a chapter changed after its robustness run; every run keeps where it ran
 
 from __future__ import annotations
 
-from helpers import records
 from helpers.profiles import ProfileError, get_profile
 
 import argparse
@@ -100,24 +99,24 @@ def stale_chapters(record: dict[str, Any], root: Path = ROOT) -> list[str]:
 
 def checks_in(nb: nbformat.NotebookNode) -> list[dict[str, Any]]:
     """The check records an executed notebook's outputs carry, in order (a failed check included)."""
-    found = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            found.extend(data for kind, data in records.parse(_html(output)) if kind == "check")
-    return found
+    return cluster.records_in(nb, "check")
+
+
+def _kept(where: dict[str, Any]) -> dict[str, Any]:
+    """What a record keeps of where a run happened."""
+    return {key: where[key] for key in WHERE_KEPT if key in where}
 
 
 def run_entry(result: dict[str, Any], title: str) -> dict[str, Any]:
     """What a robustness record keeps of one chapter run (``coursebook.cluster.run_chapters``' result)."""
     nb = nbformat.reads(result["notebook"], as_version=4)
-    where = {key: result["where"][key] for key in WHERE_KEPT if key in result["where"]}
     return {
         "title": title,
         "finished": result["finished"],
         "error": result["error"],
         "seconds": result["seconds"],
         "checks": checks_in(nb),
-        "where": where,
+        "where": _kept(result["where"]),
     }
 
 
@@ -143,13 +142,7 @@ def from_book_cache(
         bundle = cache.get_cache_bundle(cache.match_cache_notebook(nb).pk)
     except KeyError:
         return None
-    runs = [
-        data
-        for cell in bundle.nb.cells
-        for output in cell.get("outputs", [])
-        for kind, data in records.parse(_html(output))
-        if kind == "run"
-    ]
+    runs = cluster.records_in(bundle.nb, "run")
     backend = os.environ.get("KERAS_BACKEND", "")
     if (
         not runs
@@ -167,13 +160,8 @@ def from_book_cache(
         "seconds": round(seconds, 1) if seconds is not None else None,
         "checks": checks_in(bundle.nb),
         "from": "book build",
-        **({"where": {key: where[key] for key in WHERE_KEPT if key in where}} if where else {}),
+        **({"where": _kept(where)} if where else {}),
     }
-
-
-def _html(output: dict[str, Any]) -> str:
-    html = output.get("data", {}).get("text/html", "")
-    return "".join(html) if isinstance(html, list) else html
 
 
 Runner = Callable[[Path, str, int], dict[str, Any]]
