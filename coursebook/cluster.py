@@ -213,10 +213,12 @@ def execute_chapter(
         ``notebook`` (the source's cells and metadata with the
         outputs); ``finished``; ``error`` (one line) and ``detail`` (the end of
         the traceback) when a cell raised; ``stopped`` when ``stop`` ended it;
-        ``seconds``; ``where`` (``identity()`` plus ``device``).
+        ``started`` (this machine's clock when the task began, before the
+        kernel starts); ``seconds``; ``where`` (``identity()`` plus ``device``).
     """
     import signal
 
+    began = time.time()
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
@@ -299,6 +301,7 @@ def execute_chapter(
         "error": error,
         "detail": detail,
         "stopped": stopped.is_set(),
+        "started": began,
         "seconds": round(seconds, 1),
         "where": where_it_ran(source, kernel_env.get("KERAS_BACKEND", "")),
     }
@@ -418,24 +421,26 @@ def run_chapters(
     stop = Event(f"course-stop-{run_id}", client=client)
     futures: dict[Any, Task] = {}
     try:
-        for number, task in enumerate(tasks):
-            path = root / task.chapter
-            future = client.submit(
-                shipped,
-                path.read_text(),
-                task_env(task, backend),
-                str(path.parent),
-                timeout,
-                stop.name,
-                # One key prefix for every chapter: Dask then treats them as one group of independent tasks and
-                # queues them on the scheduler, handing each worker the next one (by priority) when it is free;
-                # with a key of their own each, it would share them all out to the workers at once.
-                key=f"course_chapter-{run_id}-{number:03d}-{Path(task.chapter).stem}-{task.profile}-{task.base}",
-                pure=False,
-                priority=len(tasks) - number,  # the book's order, as far as the workers allow
-                resources={"GPU": 1} if gpu else None,
-            )
-            futures[future] = task
+        paths = [root / task.chapter for task in tasks]
+        # All chapters in one submission, keys with one prefix: Dask then sees one group of independent tasks,
+        # larger than the cluster, and queues them on the scheduler, handing each worker the next one in the
+        # book's order when it is free. Submitted one by one, the first few reach the scheduler while the group
+        # is still small, and each is sent at once to a worker, to wait there behind another chapter.
+        submitted = client.map(
+            shipped,
+            [path.read_text() for path in paths],
+            [task_env(task, backend) for task in tasks],
+            [str(path.parent) for path in paths],
+            [timeout] * len(tasks),
+            [stop.name] * len(tasks),
+            key=[
+                f"course_chapter-{run_id}-{number:03d}-{Path(task.chapter).stem}-{task.profile}-{task.base}"
+                for number, task in enumerate(tasks)
+            ],
+            pure=False,
+            resources={"GPU": 1} if gpu else None,
+        )
+        futures.update(zip(submitted, tasks))
         for future in as_completed(list(futures)):
             task = futures.pop(future)
             try:
