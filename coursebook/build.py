@@ -97,6 +97,8 @@ def write_config(profile: str, root: Path = ROOT, device: str = "cpu") -> Path:
     local = config.get("sphinx", {}).get("local_extensions") or {}
     for extension, folder in local.items():
         local[extension] = str((root / folder).resolve())
+    if config.get("bibtex_bibfiles"):
+        config["bibtex_bibfiles"] = [str((root / bib).resolve()) for bib in config["bibtex_bibfiles"]]
     suffix = "" if device == "cpu" else f".{device}"
     out = root / "_build" / "config" / f"_config.{get_profile(profile).name}{suffix}.yml"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -39,6 +39,7 @@ from typing import Any
 import nbformat
 
 from . import ROOT
+from .citations import plain_citations
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 SETUP_TAG, SOLUTION_TAG, CHECK_TAG, INSTALL_TAG = "exercise-setup", "solution", "exercise-check", "colab-install"
@@ -90,10 +91,12 @@ def exercise_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 def student_notebook(nb: nbformat.NotebookNode, where: str = "chapter") -> nbformat.NotebookNode:
-    """A copy of ``nb`` with every solution removed and no outputs."""
+    """A copy of ``nb`` with every solution removed, no outputs, and its citations as plain text."""
     student = copy.deepcopy(nb)
     exercise_cells(student)  # the markers must be there
     for cell in student.cells:
+        if cell.cell_type == "markdown":  # Jupyter and Colab do not render Sphinx's citation roles
+            cell.source = plain_citations(cell.source)
         if cell.cell_type != "code":
             continue
         cell.outputs, cell.execution_count = [], None

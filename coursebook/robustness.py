@@ -44,8 +44,10 @@ from helpers.profiles import ProfileError, get_profile
 import argparse
 import hashlib
 import json
+import math
 import os
 import platform
+import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -385,6 +387,40 @@ def claims_table(record: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def margin_room(row: dict[str, Any]) -> dict[str, Any] | None:
+    """How far a claim's margin lies below what its base seeds measured, in their standard deviations.
+
+    Each base's run judged the claim on its centre: the mean of the seeds' effects, or for a
+    ratio the geometric mean (so ratios are compared on a log scale).  Over the bases, the
+    centres have a mean and a standard deviation; a claim is robust when its margin lies at
+    least two of those below the mean, room enough for base seeds not yet tried.
+
+    Returns:
+        ``{"kind", "margin", "centres" (one per base), "mean", "sd", "room" (in standard
+        deviations; None with fewer than two bases or no spread), "robust"}``, the means and
+        margin on the scale they are judged on (log for ratios); None when the record keeps
+        no numbers for the claim (a record written before checks kept them).
+    """
+    checks = [check for check in row["bases"].values() if check.get("values")]
+    if not checks or len(checks) < len(row["bases"]):
+        return None
+    kind, margin = checks[0]["kind"], float(checks[0]["margin"])
+    scale = math.log if kind == "ratio" else float
+    centres = [statistics.fmean(scale(v) for v in check["values"].values()) for check in checks]
+    mean = statistics.fmean(centres)
+    sd = statistics.stdev(centres) if len(centres) > 1 else None
+    room = (mean - scale(margin)) / sd if sd else None
+    return {
+        "kind": kind,
+        "margin": scale(margin),
+        "centres": centres,
+        "mean": mean,
+        "sd": sd,
+        "room": room,
+        "robust": room is not None and room >= 2,
+    }
 
 
 def reused_note(record: dict[str, Any]) -> str:

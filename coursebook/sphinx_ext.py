@@ -16,6 +16,7 @@ download (``coursebook.editions``).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,18 @@ def finish_site(app: Sphinx, exception: Exception | None) -> None:
     copy_mathjax(outdir)
     apply_html_fixes(outdir)
     write_archive(outdir / "_static" / ARCHIVE_NAME)
+    offer_executed_notebooks(outdir)
+
+
+def offer_executed_notebooks(outdir: Path) -> None:
+    """The page's download button offers ``_sources/<page>.ipynb``, the notebook as stored (no outputs);
+    put the executed notebook MyST-NB wrote (``jupyter_execute/``, beside the HTML) in its place, so the
+    download holds what the page shows."""
+    executed = outdir.parent / "jupyter_execute"
+    for offered in (outdir / "_sources").rglob("*.ipynb"):
+        ran = executed / offered.relative_to(outdir / "_sources")
+        if ran.is_file():
+            shutil.copyfile(ran, offered)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -44,6 +44,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "word_index",
     ),
     "gradients": ("derivative", "gradient_norms"),
+    "inspection": ("dead_units", "predicted_classes"),
     "models": ("dense_layers", "dense_network", "hidden_layers", "layer_table"),
     "plots": ("colors_for", "describe_figure", "digit_grid", "kernel_weights", "learning_curves", "weight_histograms"),
     "protocol": ("COLUMNS", "CRITERIA", "ProtocolResult", "best_epoch", "select_and_retrain"),
@@ -51,7 +52,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "runtime": ("current_seed", "setup"),
     "seeds": ("NotStackable", "SeedRuns", "train_seeds"),
     "session": ("SESSION",),
-    "summaries": ("curve_noise", "evaluation_table", "over_seeds", "run_summary"),
+    "summaries": ("beside_the_source", "curve_noise", "evaluation_table", "over_seeds", "run_summary"),
     "sweeps": ("Sweep", "sweep"),
     "training": ("TrainingRun", "train"),
 }

@@ -99,9 +99,23 @@ class Check:
     passed: bool
     evidence: str
     seeds: int | None = None
+    #: For a claim judged over seeds: each seed's value (``{seed: value}``), whether it is an
+    #: ``"effect"`` (judged on its mean) or a ``"ratio"`` (on its geometric mean), and the margin.
+    values: dict[str, float] | None = None
+    kind: str | None = None
+    margin: float | None = None
 
 
-def check_conclusion(claim: str, *, passed: bool, evidence: str, seeds: int | None = None) -> Check:
+def check_conclusion(
+    claim: str,
+    *,
+    passed: bool,
+    evidence: str,
+    seeds: int | None = None,
+    values: Mapping[Any, float] | None = None,
+    kind: str | None = None,
+    margin: float | None = None,
+) -> Check:
     """Record a claim with its evidence; when the evidence contradicts it, raise or report (``COURSE_CHECKS``).
 
     Args:
@@ -115,12 +129,16 @@ def check_conclusion(claim: str, *, passed: bool, evidence: str, seeds: int | No
     Raises:
         ConclusionNotSupported: when ``passed`` is false in strict mode (book build, tests, robustness runs).
     """
-    result = Check(claim, bool(passed), evidence, seeds)
+    numbers = None if values is None else {str(seed): float(value) for seed, value in values.items()}
+    result = Check(claim, bool(passed), evidence, seeds, numbers, kind, margin)
     SESSION.checks.append(result)
     symbol = "✔" if result.passed else "✘"
+    data = {"claim": claim, "passed": result.passed, "evidence": evidence, "seeds": seeds}
+    if numbers is not None:  # kept as numbers, so the robustness record can judge the margins over base seeds
+        data |= {"values": numbers, "kind": kind, "margin": margin}
     records.show(
         "check",
-        {"claim": claim, "passed": result.passed, "evidence": evidence, "seeds": seeds},
+        data,
         f"{symbol} {claim}\n    evidence: {evidence}",
         f"<p>{symbol} <strong>{html.escape(claim)}</strong><br>"
         f'<span class="course-evidence">evidence: {html.escape(evidence)}</span></p>',
@@ -221,6 +239,8 @@ def check_effect(
         centre=f"mean {mean:+.{digits}f}",
         centre_ok=mean >= margin,
         bar=f"margin {margin:g}",
+        kind="effect",
+        margin=margin,
     )
 
 
@@ -235,6 +255,8 @@ def _judge(
     centre: str,
     centre_ok: bool,
     bar: str,
+    kind: str,
+    margin: float,
 ) -> Check:
     """The rule itself: every seed agrees and the centre clears the bar; the evidence lists every seed."""
     count = sum(agree(v) for v in values.values())
@@ -243,7 +265,15 @@ def _judge(
         f"{what} per seed: {per_seed}; {agreeing} in {count} of {len(values)} seeds; "
         f"{centre} {'>=' if centre_ok else '<'} {bar}"
     )
-    return check_conclusion(claim, passed=count == len(values) and centre_ok, evidence=evidence, seeds=len(values))
+    return check_conclusion(
+        claim,
+        passed=count == len(values) and centre_ok,
+        evidence=evidence,
+        seeds=len(values),
+        values=values,
+        kind=kind,
+        margin=margin,
+    )
 
 
 def check_ratio(claim: str, ratios: Mapping[Any, float], *, at_least: float, what: str) -> Check:
@@ -267,6 +297,8 @@ def check_ratio(claim: str, ratios: Mapping[Any, float], *, at_least: float, wha
         centre=f"geometric mean {geometric:.3g}x",
         centre_ok=geometric >= at_least,
         bar=f"{at_least:g}x",
+        kind="ratio",
+        margin=at_least,
     )
 
 

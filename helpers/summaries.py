@@ -126,7 +126,8 @@ def over_seeds(
             or ``evaluation_table(sweep.seed_models, ...)`` with its index reset).
         values: the numeric columns to summarise.
         by: the column(s) that name a setting; the rows of each group are its seeds.
-        digits: decimals shown.
+        digits: decimals shown (a column of whole numbers, such as a count, shows its mean
+            to one decimal and its range as whole numbers).
 
     Returns:
         A frame of strings for the reader, indexed by ``by``, with a column ``seeds`` (how many).
@@ -139,9 +140,55 @@ def over_seeds(
     mean, low, high = grouped[list(values)].mean(), grouped[list(values)].min(), grouped[list(values)].max()
     out = pd.DataFrame(index=mean.index)
     for column in values:
+        if pd.api.types.is_integer_dtype(frame[column]):  # counts: whole numbers, the mean to one decimal
+            out[column] = [f"{m:.1f} ({lo} to {hi})" for m, lo, hi in zip(mean[column], low[column], high[column])]
+            continue
         out[column] = [
             f"{m:.{digits}f} ({lo:.{digits}f} to {hi:.{digits}f})"
             for m, lo, hi in zip(mean[column], low[column], high[column])
         ]
     out["seeds"] = grouped.size()
     return out
+
+
+def beside_the_source(
+    rows: Mapping[str, tuple[float | None, Mapping[Any, float] | Sequence[float]]], digits: int = 4
+) -> pd.DataFrame:
+    """The source's reported numbers beside this run's, over seeds, and whether the seeds' range holds them.
+
+    The source reports one run per setting; this book runs several seeds.  A
+    source's number inside the range of this run's seeds is a reproduction as
+    far as the seeds can tell; one outside it is a disagreement the chapter
+    has to discuss (its settings differ, or its run was unusual).
+
+    Args:
+        rows: ``{what: (the source's number or None if it reported none, this run's value per seed)}``.
+        digits: decimals shown.
+
+    Returns:
+        A frame of strings for the reader, indexed by ``what``: ``the source``,
+        ``this run (mean)``, ``lowest seed``, ``highest seed`` and ``the source's
+        number`` (inside the seeds' range, or above or below all of them by how much).
+    """
+    table = {}
+    for what, (source, per_seed) in rows.items():
+        values = np.asarray(list(per_seed.values() if isinstance(per_seed, Mapping) else per_seed), dtype=float)
+        if not len(values):
+            raise ValueError(f"beside_the_source: no value of this run for {what!r}.")
+        low, high = values.min(), values.max()
+        if source is None:
+            verdict = "not reported"
+        elif source > high:
+            verdict = f"above every seed, by {source - high:.{digits}f}"
+        elif source < low:
+            verdict = f"below every seed, by {low - source:.{digits}f}"
+        else:
+            verdict = "inside the seeds' range"
+        table[what] = {
+            "the source (one run)": "" if source is None else f"{source:.{digits}f}",
+            "this run (mean)": f"{values.mean():.{digits}f}",
+            "lowest seed": f"{low:.{digits}f}",
+            "highest seed": f"{high:.{digits}f}",
+            "the source's number": verdict,
+        }
+    return pd.DataFrame.from_dict(table, orient="index").rename_axis(index="result")

@@ -456,7 +456,16 @@ CASES = [
         },
         ("sparse", "bottleneck_climb"),
         (
-            [(dense_network(10000, [64, 64], 46), "the exercise asks for 'sparse_categorical_crossentropy'")],
+            [
+                (
+                    dense_network(10000, [64, 64], 46, optimizer="rmsprop"),
+                    "the exercise asks for 'sparse_categorical_crossentropy'",
+                ),
+                (
+                    dense_network(10000, [64, 64], 46, loss="sparse_categorical_crossentropy"),
+                    "trains with Adam; the exercise asks for RMSprop",
+                ),
+            ],
             [
                 (-0.5, "the sign is flipped"),
                 (-0.3, "change from epoch 1"),

@@ -106,6 +106,26 @@ def test_chapter_pages_have_colab_download_and_folded_checked_exercises(built_si
         assert "google.colab" not in soup.get_text(), f"{page}: the Colab install cell should not show in the book"
 
 
+def test_the_download_button_gives_the_executed_notebook(built_site):
+    """``_config.yml`` promises the executed page: the downloaded notebook holds the outputs the page shows."""
+    import nbformat
+
+    for page in chapter_pages():
+        nb = nbformat.read(built_site / "_sources" / f"{page}.ipynb", as_version=4)
+        ran = [cell for cell in nb.cells if cell.cell_type == "code" and cell.get("outputs")]
+        assert len(ran) >= 5, f"{page}: the download holds {len(ran)} code cells with outputs"
+
+
+def test_every_chapter_lists_the_works_it_cites(built_site):
+    """The references render from references.bib at build time: no network, each with its address."""
+    for page in chapter_pages():
+        soup = BeautifulSoup((built_site / f"{page}.html").read_text(), "html.parser")
+        cited = {a.get("href") for a in soup.select("article a.footnote-reference") if "footcite-" in a.get("href", "")}
+        listed = soup.select("article .footnote-list .footnote")
+        assert len(cited) >= 3 and len(listed) == len(cited), f"{page}: {len(cited)} works cited, {len(listed)} listed"
+        assert all(entry.select("a[href^='http']") for entry in listed), f"{page}: a reference without its address"
+
+
 def test_landing_page_links_every_chapter(built_site):
     soup = BeautifulSoup((built_site / "intro.html").read_text(), "html.parser")
     links = {a.get("href", "") for a in soup.select("nav a, .bd-sidebar a")}
@@ -182,17 +202,36 @@ def test_robustness_page_shows_every_recorded_claim_with_its_pass_rate(built_sit
             assert cells[3].count("base ") == row["of"], f"every base's evidence: {cells[3][:200]}"
 
 
+#: A number as pandas prints it unrounded (six decimals: a count as "29.000000", a loss as "20011.216343").
+FULL_PRECISION = re.compile(r"-?\d+\.\d{6,}")
+#: Two numbers run together in one cell: "4.75e-014.98e-01", "0.1230.456".
+RUN_TOGETHER = re.compile(r"\d[eE][+-]?\d+\.\d|\d\.\d+\.\d")
+
+
 def test_tables_are_printed_for_people(built_site):
-    """Every table header says something (no blank corner over the row names) and no header shows a number
-    at pandas' six decimals (name the index in the chapter; format numeric column labels)."""
+    """Every table header says something (no blank corner over the row names); no header shows a number at
+    pandas' six decimals (name the index in the chapter; format numeric column labels); no cell prints a
+    number unrounded or two numbers run together; and no output table is a pandas Styler, which the theme
+    does not style as a table (its cells run together on the page)."""
     problems = []
     for page in toc_files():
         soup = BeautifulSoup((built_site / f"{page}.html").read_text(), "html.parser")
         for number, table in enumerate(soup.select("article table"), start=1):
+            where = f"{page}, table {number}"
             headers = [th.get_text(" ", strip=True).replace("\xa0", "") for th in table.select("thead th")]
             if any(not text for text in headers):
-                problems.append(f"{page}, table {number}: a blank header cell in {headers[:8]}")
+                problems.append(f"{where}: a blank header cell in {headers[:8]}")
             long_numbers = [text for text in headers if re.fullmatch(r"-?\d+\.\d{5,}", text)]
             if long_numbers:
-                problems.append(f"{page}, table {number}: headers printed at full precision: {long_numbers[:4]}")
+                problems.append(f"{where}: headers printed at full precision: {long_numbers[:4]}")
+            # the chapters' result tables (the build pages hold version numbers such as 3.13.2)
+            cells = [td.get_text(" ", strip=True) for td in table.select("td")] if page.startswith("chapters/") else []
+            unrounded = [text for text in cells if FULL_PRECISION.search(text)]
+            if unrounded:
+                problems.append(f"{where}: numbers printed unrounded: {unrounded[:4]}")
+            together = [text for text in cells if RUN_TOGETHER.search(text)]
+            if together:
+                problems.append(f"{where}: numbers run together: {together[:4]}")
+            if str(table.get("id", "")).startswith("T_"):
+                problems.append(f"{where}: a pandas Styler table; format the values as text in the frame instead")
     assert not problems, "\n".join(problems)

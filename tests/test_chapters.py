@@ -48,6 +48,16 @@ def test_chapter_starts_with_setup_and_checks_its_conclusion(path):
     assert not any("verbose=1" in source or "verbose=2" in source for source in code)
 
 
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_no_code_cell_is_longer_than_forty_lines(path):
+    """A reader sees the experiment and one short call per claim; longer arithmetic goes into a named
+    function, a cell of its own, or ``helpers``."""
+    nb = nbformat.read(path, as_version=4)
+    long = {i: len(c.source.splitlines()) for i, c in enumerate(nb.cells) if c.cell_type == "code"}
+    long = {i: n for i, n in long.items() if n > 40}
+    assert not long, f"{path.name}: code cells longer than 40 lines (cell: lines): {long}"
+
+
 # --------------------------------------------------------------------------
 # "Used first in" lines that stay true
 # --------------------------------------------------------------------------

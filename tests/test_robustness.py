@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import nbformat
@@ -172,3 +173,38 @@ def test_add_bases_refuses_before_training_when_the_record_ran_other_code(tmp_pa
         with pytest.raises(SystemExit):
             robustness_module.main(["quick", "--bases", *bases, "--add-bases", "--out", str(tmp_path)])
         assert message in capsys.readouterr().err
+
+
+def _row(kind: str, margin: float, per_base: dict[str, dict[str, float]]) -> dict:
+    return {
+        "claim": "c",
+        "bases": {
+            base: {"claim": "c", "passed": True, "values": values, "kind": kind, "margin": margin}
+            for base, values in per_base.items()
+        },
+    }
+
+
+def test_margin_room_counts_the_bases_standard_deviations_between_their_mean_and_the_margin():
+    from coursebook.robustness import margin_room
+
+    # centres 0.10, 0.12, 0.14: mean 0.12, sd 0.02; margin 0.05 lies 3.5 sd below
+    row = _row("effect", 0.05, {"0": {"0": 0.09, "1": 0.11}, "100": {"100": 0.12}, "200": {"200": 0.14}})
+    room = margin_room(row)
+    assert room["centres"] == pytest.approx([0.10, 0.12, 0.14]) and room["sd"] == pytest.approx(0.02)
+    assert room["room"] == pytest.approx(3.5) and room["robust"]
+    assert not margin_room(_row("effect", 0.09, {"0": {"0": 0.10}, "1": {"1": 0.12}, "2": {"2": 0.14}}))["robust"]
+    # ratios on a log scale: geometric means 2, 4, 8 -> log centres ln 2, ln 4, ln 8 (sd ln 2); margin 1.25x
+    ratio = margin_room(_row("ratio", 1.25, {"0": {"0": 2.0}, "1": {"1": 4.0}, "2": {"2": 8.0}}))
+    assert ratio["room"] == pytest.approx((math.log(4) - math.log(1.25)) / math.log(2))
+    # a record without numbers (written before checks kept them) has no verdict
+    assert margin_room({"claim": "c", "bases": {"0": {"claim": "c", "passed": True}}}) is None
+
+
+def test_a_check_over_seeds_keeps_its_numbers_for_the_record():
+    from helpers import check_effect, check_ratio
+
+    effect = check_effect("e", {0: 0.02, 1: 0.03}, margin=0.01, what="gain")
+    assert (effect.values, effect.kind, effect.margin) == ({"0": 0.02, "1": 0.03}, "effect", 0.01)
+    ratio = check_ratio("r", {5: 2.0}, at_least=1.5, what="ratio")
+    assert (ratio.values, ratio.kind, ratio.margin) == ({"5": 2.0}, "ratio", 1.5)

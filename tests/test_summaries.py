@@ -6,6 +6,7 @@ import helpers
 from helpers import run_summary
 
 import numpy as np
+import pandas as pd
 import pytest
 from histories import fake_history, seeded_history
 
@@ -31,6 +32,24 @@ def test_over_seeds_shows_mean_and_range_per_setting():
     assert table.loc["d1 p0.0", "seeds"] == 3
     with pytest.raises(KeyError, match="no column"):
         helpers.over_seeds(final, ["nothing"])
+
+
+def test_over_seeds_prints_counts_as_whole_numbers():
+    frame = pd.DataFrame({"name": ["a", "a", "a"], "seed": [0, 1, 2], "dead units": [3, 4, 8]})
+    assert helpers.over_seeds(frame, ["dead units"]).loc["a", "dead units"] == "5.0 (3 to 8)"
+
+
+def test_beside_the_source_says_whether_the_seeds_range_holds_the_sources_number():
+    table = helpers.beside_the_source(
+        {"inside": (0.95, {0: 0.94, 1: 0.96}), "above": (0.99, [0.94, 0.96]), "below": (0.5, [0.94, 0.96])}
+    )
+    assert table.loc["inside", "the source's number"] == "inside the seeds' range"
+    assert table.loc["above", "the source's number"] == "above every seed, by 0.0300"
+    assert table.loc["below", "the source's number"] == "below every seed, by 0.4400"
+    assert table.loc["inside", "this run (mean)"] == "0.9500" and table.loc["inside", "lowest seed"] == "0.9400"
+    assert helpers.beside_the_source({"none": (None, [1.0])}).loc["none", "the source's number"] == "not reported"
+    with pytest.raises(ValueError, match="no value of this run"):
+        helpers.beside_the_source({"empty": (0.9, [])})
 
 
 def test_curve_noise_counts_jumps_not_steady_trends():
