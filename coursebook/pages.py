@@ -89,7 +89,7 @@ class RobustnessDirective(SphinxDirective):
         found = [json.loads(path.read_text()) for path in records.values()]
         if not found:
             return [_paragraph("No robustness run is recorded yet (make robustness PROFILE=quick).")]
-        out: list[nodes.Node] = []
+        out: list[nodes.Node] = self.margin_figures(found)
         for record in found:
             rows = claims_table(record)
             everywhere = sum(r["passed"] == r["of"] for r in rows)
@@ -131,6 +131,31 @@ class RobustnessDirective(SphinxDirective):
             out.append(
                 _table(["Chapter", "Claim", "Passed", "Evidence per base seed"], table_rows, "course-robustness-table")
             )
+        return out
+
+    @staticmethod
+    def margin_figures(found: list[dict[str, Any]]) -> list[nodes.Node]:
+        """One figure per chapter, every seed's effect against its claim's margin (``coursebook.margins``)."""
+        from .margins import chapter_points, figure_html
+
+        points = chapter_points(found)
+        if not points:
+            return [
+                _paragraph(
+                    "These records keep each claim's evidence as a sentence only (they were written before the "
+                    "checks kept their numbers); the figure of every seed's effect against its claim's margin "
+                    "appears with the next robustness run."
+                )
+            ]
+        out: list[nodes.Node] = [
+            _paragraph(
+                "Every seed of every base, per claim: its effect divided by the claim's margin, so that 1 is the "
+                "margin and 0 no effect (for a ratio, its logarithm divided by the margin's). The per-claim tables "
+                "with each base's evidence follow the figures."
+            )
+        ]
+        for title, chapter in points.items():
+            out.append(nodes.raw("", figure_html(title, chapter), format="html"))
         return out
 
 

@@ -200,6 +200,12 @@ def test_robustness_page_shows_every_recorded_claim_with_its_pass_rate(built_sit
         for row, cells in zip(rows, shown):
             assert cells[1] == row["claim"] and cells[2] == f"{row['passed']} of {row['of']}", cells
             assert cells[3].count("base ") == row["of"], f"every base's evidence: {cells[3][:200]}"
+    # one figure per chapter whose records keep their numbers, each with alt text; else a line that says why not
+    from coursebook.margins import chapter_points
+
+    figures = soup.select("img.course-margins")
+    assert len(figures) == len(chapter_points(records)) and all(f.get("alt") for f in figures)
+    assert figures or "appears with the next robustness run" in text
 
 
 #: A number as pandas prints it unrounded (six decimals: a count as "29.000000", a loss as "20011.216343").
