@@ -16,7 +16,6 @@ download (``coursebook.editions``).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -64,18 +63,26 @@ def finish_site(app: Sphinx, exception: Exception | None) -> None:
     copy_mathjax(outdir)
     apply_html_fixes(outdir)
     write_archive(outdir / "_static" / ARCHIVE_NAME)
-    offer_executed_notebooks(outdir)
+    offer_executed_notebooks(outdir, app.config.nb_execution_cache_path)
 
 
-def offer_executed_notebooks(outdir: Path) -> None:
+def offer_executed_notebooks(outdir: Path, cache: str | None) -> None:
     """The page's download button offers ``_sources/<page>.ipynb``, the notebook as stored (no outputs);
-    put the executed notebook MyST-NB wrote (``jupyter_execute/``, beside the HTML) in its place, so the
-    download holds what the page shows."""
-    executed = outdir.parent / "jupyter_execute"
+    put the executed one in its place, with the outputs the execution cache holds for it (the build takes
+    every chapter from that cache), so the download holds what the page shows."""
+    if not cache or not Path(cache).is_dir():
+        return
+    import nbformat
+    from jupyter_cache import get_cache
+
+    store = get_cache(cache)
     for offered in (outdir / "_sources").rglob("*.ipynb"):
-        ran = executed / offered.relative_to(outdir / "_sources")
-        if ran.is_file():
-            shutil.copyfile(ran, offered)
+        notebook = nbformat.read(offered, as_version=4)
+        try:
+            _, executed = store.merge_match_into_notebook(notebook)
+        except KeyError:  # not in the cache (a page that is not a chapter, or not executed)
+            continue
+        nbformat.write(executed, offered)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -208,8 +208,15 @@ def test_robustness_page_shows_every_recorded_claim_with_its_pass_rate(built_sit
     assert figures or "appears with the next robustness run" in text
 
 
-#: A number as pandas prints it unrounded (six decimals: a count as "29.000000", a loss as "20011.216343").
+#: A number as pandas prints it unrounded: six decimals, and six or more significant digits ("29.000000",
+#: "20011.216343", "0.131000"); "-0.001996", four significant digits, is rounded.
 FULL_PRECISION = re.compile(r"-?\d+\.\d{6,}")
+
+
+def unrounded(text: str) -> bool:
+    return any(len(number.lstrip("-").replace(".", "").lstrip("0")) >= 6 for number in FULL_PRECISION.findall(text))
+
+
 #: Two numbers run together in one cell: "4.75e-014.98e-01", "0.1230.456".
 RUN_TOGETHER = re.compile(r"\d[eE][+-]?\d+\.\d|\d\.\d+\.\d")
 
@@ -232,9 +239,9 @@ def test_tables_are_printed_for_people(built_site):
                 problems.append(f"{where}: headers printed at full precision: {long_numbers[:4]}")
             # the chapters' result tables (the build pages hold version numbers such as 3.13.2)
             cells = [td.get_text(" ", strip=True) for td in table.select("td")] if page.startswith("chapters/") else []
-            unrounded = [text for text in cells if FULL_PRECISION.search(text)]
-            if unrounded:
-                problems.append(f"{where}: numbers printed unrounded: {unrounded[:4]}")
+            long_cells = [text for text in cells if unrounded(text)]
+            if long_cells:
+                problems.append(f"{where}: numbers printed unrounded: {long_cells[:4]}")
             together = [text for text in cells if RUN_TOGETHER.search(text)]
             if together:
                 problems.append(f"{where}: numbers run together: {together[:4]}")
