@@ -20,11 +20,14 @@ from typing import Any
 PROFILE_STYLE = {"quick": ("o", "#1f77b4"), "full": ("s", "#d95f02")}
 
 
+def judged(value: float, kind: str) -> float:
+    """A value on the scale its claim is judged on: a ratio by its logarithm, an effect as it is."""
+    return math.log(value) if kind == "ratio" else value
+
+
 def normalised(value: float, kind: str, margin: float) -> float:
     """An effect on the margin's scale: 0 is no effect, 1 the margin (logarithms for ratios)."""
-    if kind == "ratio":
-        return math.log(value) / math.log(margin)
-    return value / margin
+    return judged(value, kind) / judged(margin, kind)
 
 
 def chapter_points(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

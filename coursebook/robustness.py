@@ -44,7 +44,6 @@ from helpers.profiles import ProfileError, get_profile
 import argparse
 import hashlib
 import json
-import math
 import os
 import platform
 import statistics
@@ -406,15 +405,16 @@ def margin_room(row: dict[str, Any]) -> dict[str, Any] | None:
     checks = [check for check in row["bases"].values() if check.get("values")]
     if not checks or len(checks) < len(row["bases"]):
         return None
-    kind, margin = checks[0]["kind"], float(checks[0]["margin"])
-    scale = math.log if kind == "ratio" else float
-    centres = [statistics.fmean(scale(v) for v in check["values"].values()) for check in checks]
+    from .margins import judged
+
+    kind, margin = checks[0]["kind"], judged(float(checks[0]["margin"]), checks[0]["kind"])
+    centres = [statistics.fmean(judged(v, kind) for v in check["values"].values()) for check in checks]
     mean = statistics.fmean(centres)
     sd = statistics.stdev(centres) if len(centres) > 1 else None
-    room = (mean - scale(margin)) / sd if sd else None
+    room = (mean - margin) / sd if sd else None
     return {
         "kind": kind,
-        "margin": scale(margin),
+        "margin": margin,
         "centres": centres,
         "mean": mean,
         "sd": sd,
