@@ -37,6 +37,7 @@ functions here are shipped to them by value, so they need no copy of
 
 from __future__ import annotations
 
+from helpers.curves import PUBLISHED_CURVES_FILE
 from helpers.records import PUBLISHED_FILE, installed_version
 
 import argparse
@@ -109,16 +110,21 @@ class Task:
 # --------------------------------------------------------------------------
 
 
+# Files of a package that change no chapter's output.
+NOT_CONTENTS = (PUBLISHED_FILE, PUBLISHED_CURVES_FILE)
+
+
 def package_fingerprint(package: Path) -> str:
     """12 hex digits that change whenever anything in the package folder changes.
 
     Python's byte-code caches are not contents, and neither is the record of
-    what the published book measured (``published_checks.json``): it is written
-    from the robustness runs and shown only where a student's run disagrees.
+    what the published book measured (``published_checks.json``,
+    ``published_curves.json``): written from the robustness runs, shown only
+    beside a student's run.
     """
     digest = hashlib.sha256()
     for path in sorted(Path(package).rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc" or path.name == PUBLISHED_FILE:
+        if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc" or path.name in NOT_CONTENTS:
             continue
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(b"\0")

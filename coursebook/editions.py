@@ -23,6 +23,7 @@ One command writes every student edition (``make student``)::
 
 from __future__ import annotations
 
+from helpers.curves import PUBLISHED_CURVES_FILE
 from helpers.records import PUBLISHED_FILE
 
 import argparse
@@ -299,8 +300,35 @@ def published_checks(results: Path = ROOT / "robustness") -> dict[str, Any]:
                 "evidence": row["bases"][first]["evidence"],
                 "backend": record["backend"],
                 "date": record["date"],
+                **_effects(row),
             }
     return published
+
+
+def _effects(row: dict[str, Any]) -> dict[str, Any]:
+    """Every seed's effect of every base (``values``), its ``kind`` and ``margin``, where the record keeps them."""
+    checks = [check for check in row["bases"].values() if check.get("values")]
+    if not checks:
+        return {}
+    values = sorted(float(v) for check in checks for v in check["values"].values())
+    return {"values": values, "kind": checks[0]["kind"], "margin": checks[0]["margin"]}
+
+
+def write_published_curves(results: Path = ROOT / "robustness", target: Path = ROOT / "helpers") -> Path | None:
+    """Write the bands of the robustness runs into ``helpers`` (``{profile: {signature: band}}``, ``helpers.curves``).
+
+    Returns the file, or ``None`` when no robustness run has recorded curves yet.
+    """
+    published = {}
+    for profile in ("full", "quick"):
+        path = results / f"{profile}.curves.json"
+        if path.is_file():
+            published[profile] = json.loads(path.read_text())
+    if not published:
+        return None
+    path = target / PUBLISHED_CURVES_FILE
+    path.write_text(json.dumps(published, separators=(",", ":"), sort_keys=True) + "\n")
+    return path
 
 
 def write_published_checks(results: Path = ROOT / "robustness", target: Path = ROOT / "helpers") -> Path:
@@ -395,6 +423,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Wrote {len(written)} student editions to {args.out}/chapters.")
     print(f"Wrote what the published book measured per claim to {write_published_checks()}.")
+    curves = write_published_curves()
+    if curves is not None:
+        print(f"Wrote the published runs' learning curves ({curves.stat().st_size / 1e3:.0f} kB) to {curves}.")
     return 0
 
 

@@ -15,7 +15,9 @@ writes ``robustness/<profile>.json`` (committed: the site's "Robustness" page
 is built from it) and prints the table.  The runs go to Dask workers
 (``coursebook.cluster``: by default ``--jobs`` processes on this machine, or a
 running scheduler's workers, or batch jobs), and each finished run is
-appended to ``<profile>.runs.jsonl`` beside the record as it arrives: after
+appended to ``<profile>.runs.jsonl`` beside the record as it arrives (and the
+first base's executed notebooks to ``<profile>.executed/``, to read the
+chapters' prose against): after
 an interruption, the same command with ``--resume`` executes only the runs
 missing (refused when a chapter's code changed since).  Every run trains,
 with two exceptions asked for by name:
@@ -108,8 +110,20 @@ def _kept(where: dict[str, Any]) -> dict[str, Any]:
     return {key: where[key] for key in WHERE_KEPT if key in where}
 
 
+def curves_in(nb: nbformat.NotebookNode) -> dict[str, dict[str, Any]]:
+    """The learning curves a chapter drew (``helpers.curves``): ``{signature: {"label", "seeds"}}``, first kept."""
+    found: dict[str, dict[str, Any]] = {}
+    for data in cluster.records_in(nb, "curves"):
+        for signature, entry in data["curves"].items():
+            found.setdefault(signature, entry)
+    return found
+
+
 def run_entry(result: dict[str, Any], title: str) -> dict[str, Any]:
-    """What a robustness record keeps of one chapter run (``coursebook.cluster.run_chapters``' result)."""
+    """What a robustness run keeps of one chapter run (``coursebook.cluster.run_chapters``' result).
+
+    Its ``curves`` go into the journal and the bands (``bands``), not into the record.
+    """
     nb = nbformat.reads(result["notebook"], as_version=4)
     return {
         "title": title,
@@ -118,7 +132,43 @@ def run_entry(result: dict[str, Any], title: str) -> dict[str, Any]:
         "seconds": result["seconds"],
         "checks": checks_in(nb),
         "where": _kept(result["where"]),
+        "curves": curves_in(nb),
     }
+
+
+def bands(results: dict[tuple[str, int], dict[str, Any]]) -> dict[str, Any]:
+    """Per settings signature, the band every seed of every base spans (``helpers.curves.band_over``)."""
+    from helpers.curves import band_over
+
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for (_, base), run in sorted(results.items(), key=lambda item: item[0][1]):
+        for signature, entry in run.get("curves", {}).items():
+            runs.setdefault(signature, []).append({"base": base, **entry})
+    return {signature: band_over(found) for signature, found in sorted(runs.items())}
+
+
+def merge_bands(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Bands of more bases: per epoch the lower of the lows and the higher of the highs."""
+    merged = dict(old)
+    for signature, band in new.items():
+        if signature not in old:
+            merged[signature] = band
+            continue
+        before = old[signature]
+        metrics = set(before["low"]) & set(band["low"])
+        merged[signature] = {
+            "label": before["label"],
+            "seeds": before["seeds"] + band["seeds"],
+            "bases": sorted(set(before["bases"]) | set(band["bases"])),
+            "low": {m: [min(a, b) for a, b in zip(before["low"][m], band["low"][m])] for m in metrics},
+            "high": {m: [max(a, b) for a, b in zip(before["high"][m], band["high"][m])] for m in metrics},
+        }
+    return merged
+
+
+def curves_path(out: Path, profile: str) -> Path:
+    """The file the bands of a profile's robustness run go to (``<out>/<profile>.curves.json``)."""
+    return out / f"{get_profile(profile).name}.curves.json"
 
 
 def from_book_cache(
@@ -294,6 +344,10 @@ def robustness(
             log(f"  {task.label}: {result['error']}")
             return
         run = run_entry(result, titles[task.chapter])
+        if journal is not None and task.base == bases[0]:  # the first base's pages, for reading the prose against
+            executed = journal.parent / f"{name}.executed" / Path(task.chapter).name
+            executed.parent.mkdir(parents=True, exist_ok=True)
+            executed.write_text(result["notebook"])
         verdict = "finished" if run["finished"] else f"stopped: {run['error']}"
         keep(
             task.chapter,
@@ -342,8 +396,9 @@ def robustness(
         record["chapters"][chapter] = {
             "title": titles[chapter],
             "code": fingerprints[chapter],
-            "runs": {str(b): results[(chapter, b)] for b in bases},
+            "runs": {str(b): {k: v for k, v in results[(chapter, b)].items() if k != "curves"} for b in bases},
         }
+    record["bands"] = bands(results)  # main() writes them to <profile>.curves.json
     return record
 
 
@@ -574,6 +629,7 @@ def main(argv: list[str] | None = None) -> int:
             resume=args.resume,
             **cluster.connect_options(args),
         )
+        new_bands = record.pop("bands", {})
         if args.add_bases:
             record = add_bases(existing, record)
         elif args.chapters and existing is not None:
@@ -591,6 +647,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
+    band_file = curves_path(args.out, args.profile)
+    old_bands = json.loads(band_file.read_text()) if band_file.is_file() and (args.add_bases or args.chapters) else {}
+    band_file.write_text(json.dumps(merge_bands(old_bands, new_bands), separators=(",", ":")) + "\n")
     target.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
     journal.unlink(missing_ok=True)  # everything it held is in the record now
     print(markdown(record))

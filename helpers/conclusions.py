@@ -50,6 +50,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -181,6 +182,9 @@ def _report_disagreement(result: Check) -> None:
         f"{data['bases'][0]}: {data['evidence']}"
         for profile, data in book.items()
     ] or ["no published record of this claim (a claim changed or added since the book's last robustness run)"]
+    among = where_it_falls(result, book.get(run.get("profile", ""), {}))
+    if among:
+        book_lines.append(among)
     lines = [
         f"⚠ This run does not show what the chapter concludes: {result.claim}",
         f"  This run ({here}): {result.evidence}",
@@ -199,6 +203,25 @@ def _report_disagreement(result: Check) -> None:
         "where this check stops it.)</p></div>"
     )
     records.show("disagreement", {"claim": result.claim}, "\n".join(lines), body)
+
+
+def where_it_falls(result: Check, published: Mapping[str, Any]) -> str:
+    """Where this run's effect lies among the published per-seed effects at its profile ("" without numbers)."""
+    book = published.get("values")
+    if not book or not result.values or result.kind != published.get("kind"):
+        return ""
+    mine = list(result.values.values())
+    centre = math.exp(statistics.fmean(map(math.log, mine))) if result.kind == "ratio" else statistics.fmean(mine)
+    below = sum(v < centre for v in book)
+    name = "geometric mean ratio" if result.kind == "ratio" else "mean effect"
+    spread = f"{min(book):+.4g} to {max(book):+.4g}, margin {published.get('margin')}"
+    if below == 0:
+        where = f"below all {len(book)} of the book's per-seed values"
+    elif below == len(book):
+        where = f"above all {len(book)} of the book's per-seed values"
+    else:
+        where = f"above {below} of the book's {len(book)} per-seed values"
+    return f"at your profile, this run's {name} {centre:+.4g} lies {where} ({spread})"
 
 
 def check_effect(

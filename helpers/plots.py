@@ -26,6 +26,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from . import curves
+from .session import SESSION
+
 METRIC_LABELS = {
     "loss": "loss",
     "accuracy": "accuracy (fraction correct)",
@@ -148,6 +151,51 @@ def colors_for(values: Sequence[Any]) -> dict[Any, Any]:
     return {v: palette[i % len(palette)] for i, v in enumerate(distinct)}
 
 
+# The book's published runs: grey and hatched, so they never read as one of this run's own bands.
+BOOK_BAND = dict(facecolor="0.88", edgecolor="0.6", hatch="////", lw=0, zorder=0, gid="published-band")
+
+
+class _BookBands:
+    """The book's published runs behind a student's curves, and a robustness run's curves noted (``helpers.curves``)."""
+
+    def __init__(self) -> None:
+        self.wanted, self.noting = curves.bands_wanted(), curves.recording()
+        self.profile = SESSION.run.get("profile", "")
+        self.drawn: list[dict[str, Any]] = []
+        self.noted: dict[str, dict[str, Any]] = {}
+
+    def draw(self, ax: Any, runs: pd.DataFrame, value: Any, metric: str, x: str, validation: bool) -> None:
+        if not (self.wanted or self.noting):
+            return
+        signature = curves.signature_of(runs)
+        if signature is None:
+            return
+        if self.noting and signature not in self.noted:
+            self.noted[signature] = {"label": str(value), "seeds": curves.curves_of(runs)}
+        band = curves.published_band(signature, self.profile) if self.wanted else None
+        if band is None:
+            return
+        # The band is kept per epoch; this run's own rows say where each epoch lies on the x axis.
+        steps = runs.groupby("epoch", sort=True)[x].first()
+        for name in [metric] + ([f"val_{metric}"] if validation else []):
+            if name in band["low"]:
+                epochs = min(len(band["low"][name]), len(steps))
+                where = steps.to_numpy()[:epochs]
+                ax.fill_between(where, band["low"][name][:epochs], band["high"][name][:epochs], **BOOK_BAND)
+        self.drawn.append(band)
+
+    def legend_handle(self) -> Patch:
+        seeds = max(band["seeds"] for band in self.drawn)
+        bases = max(len(band["bases"]) for band in self.drawn)
+        of_bases = f"{bases} base seed{'s' if bases > 1 else ''}"
+        label = f"the book's runs ({self.profile}): {seeds} seeds from {of_bases}, lowest to highest"
+        return Patch(**{k: v for k, v in BOOK_BAND.items() if k not in ("zorder", "gid")}, label=label)
+
+    def record(self) -> None:
+        if self.noting:
+            curves.record(self.noted)
+
+
 def _label(value: Any, name: str | None) -> str:
     return f"{name} = {value}" if name else str(value)
 
@@ -202,6 +250,7 @@ def learning_curves(
         sharey="row",
         squeeze=False,
     )
+    book = _BookBands()
     for j, column_value in enumerate(columns):
         part = history if col is None else history[history[col] == column_value]
         for i, metric in enumerate(metrics):
@@ -210,6 +259,7 @@ def learning_curves(
                 runs = part[part[hue] == value]
                 if runs.empty:
                     continue
+                book.draw(ax, runs, value, metric, x, validation)
                 shown_metrics = [metric] + ([f"val_{metric}"] if validation and f"val_{metric}" in runs else [])
                 if seeded:
                     # Several seeds: the mean over seeds, and a band from the lowest to the highest seed.
@@ -246,6 +296,9 @@ def learning_curves(
         handles.append(Line2D([], [], color="0.3", ls="none", marker="o", mfc="none", mew=1.8, label="best epoch"))
     if seeded:
         handles.append(Patch(color="0.3", alpha=0.15, label=f"band: lowest to highest of {count} seeds"))
+    if book.drawn:
+        handles.append(book.legend_handle())
+    book.record()
     fig.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     if title:
         fig.suptitle(title)

@@ -22,7 +22,7 @@ from typing import Any
 # writes it from the robustness records; a student's run that disagrees shows it.
 PUBLISHED_FILE = "published_checks.json"
 
-_PATTERN = re.compile(r'data-course-(run|check)="([^"]*)"')
+_PATTERN = re.compile(r'data-course-(run|check|curves)="([^"]*)"')
 
 
 def installed_version(distribution: str) -> str:

@@ -39,9 +39,10 @@ import numpy as np
 import pandas as pd
 
 from ._backend import keras
+from .curves import remember
 from .data import XY, Dataset
 from .models import dense_layers
-from .training import TrainingRun, train
+from .training import TrainingRun, data_pairs, signature_for, train
 
 ops = keras.ops
 
@@ -124,6 +125,8 @@ class StackedNetwork(keras.Model):
     Built from the copies' own (untrained) Keras models, whose weights it takes
     as its starting point; ``unstack`` writes the trained weights back into them.
     """
+
+    is_stack = True  # ``train`` leaves noting its runs to ``train_seeds``: one per copy
 
     def __init__(self, copies: Sequence[keras.Model]) -> None:
         super().__init__()
@@ -307,7 +310,12 @@ def train_seeds(
             run = train(stacked_model, data, epochs=epochs, batch_size=batch_size, validation=validation)
             stacked_model.unstack(copies)
             seconds = time.perf_counter() - start
-            return SeedRuns(_tidy(run.history, seeds), dict(zip(seeds, copies)), seconds, stacked=True)
+            history = _tidy(run.history, seeds)
+            train_xy, validation_xy = data_pairs(data, validation)
+            signature = signature_for(copies[0], train_xy, validation_xy, epochs, batch_size)
+            for seed in seeds:
+                remember(signature, history[history["seed"] == seed])
+            return SeedRuns(history, dict(zip(seeds, copies)), seconds, stacked=True)
     # One run per seed, each exactly as a single run with that seed: seed, build, train.
     frames, models = [], {}
     for seed in seeds:

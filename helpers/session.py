@@ -22,6 +22,8 @@ class Session:
         checks: every ``Check`` that ``check_conclusion`` made, in order.
         verdicts: every ``Verdict`` an exercise check gave, in order.
         run: the facts of the last ``helpers.setup`` call (profile, seed, versions, backend).
+        runs: every finished training run's settings signature and training losses
+            (``helpers.curves``: how a plotted curve finds the book's band).
     """
 
     seed: int = 0
@@ -29,6 +31,7 @@ class Session:
     checks: list[Any] = field(default_factory=list)
     verdicts: list[Any] = field(default_factory=list)
     run: dict[str, Any] = field(default_factory=dict)
+    runs: list[Any] = field(default_factory=list)
 
     def reset(self) -> None:
         """Forget everything, as a fresh kernel would."""
@@ -36,7 +39,7 @@ class Session:
         self.seed = fresh.seed
         self.run = fresh.run
         # Lists are cleared in place: a long-lived reference to them stays valid.
-        for name in ("bars", "checks", "verdicts"):
+        for name in ("bars", "checks", "verdicts", "runs"):
             getattr(self, name).clear()
 
 

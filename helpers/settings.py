@@ -8,6 +8,7 @@ variable               what it sets                                 checked by
 ``COURSE_PROGRESS``    a live progress bar, or none                 ``helpers.runtime``
 ``COURSE_CHECKS``      what a failed conclusion check does          ``helpers.conclusions``
 ``COURSE_BASE_SEED``   the seed that replaces a chapter's own       ``helpers.runtime``
+                       (a robustness run; its curves are recorded)  (``helpers.curves``)
 =====================  ===========================================  ==========================
 
 Each module that uses a setting validates it and says what to do with a

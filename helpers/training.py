@@ -18,6 +18,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ._backend import keras
+from .curves import remember, settings_signature
 from .data import XY, Dataset
 from .runtime import progress_mode
 from .session import SESSION
@@ -68,7 +69,7 @@ class _EpochProgress(keras.callbacks.Callback):
             self.bar.update(1)
 
 
-def _pairs(data: Dataset | XY, validation: str | XY | None) -> tuple[XY, XY | None]:
+def data_pairs(data: Dataset | XY, validation: str | XY | None) -> tuple[XY, XY | None]:
     if isinstance(data, Dataset):
         train_xy: XY = (data.x_train, data.y_train)
         default_validation: XY | None = data.validation
@@ -126,7 +127,7 @@ def train(
         raise ValueError(f"validation_batch_size must be a whole number >= 1 or None, not {validation_batch_size!r}.")
     if not model.compiled:
         raise ValueError("The model is not compiled: build it with dense_network(...) or call model.compile().")
-    (x, y), validation_data = _pairs(data, validation)
+    (x, y), validation_data = data_pairs(data, validation)
     extra = list(callbacks or [])
     own_bar = None
     if SESSION.bars:
@@ -153,4 +154,14 @@ def train(
     seconds = time.perf_counter() - start
     frame = pd.DataFrame(history.history)
     frame.insert(0, "epoch", np.arange(1, len(frame) + 1))
+    if not getattr(model, "is_stack", False):  # a stack of seeds: train_seeds notes each seed's run
+        remember(signature_for(model, (x, y), validation_data, int(epochs), int(batch_size)), frame)
     return TrainingRun(model, frame, seconds)
+
+
+def signature_for(model: keras.Model, train_xy: XY, validation: XY | None, epochs: int, batch_size: int) -> str:
+    """The settings signature of a run (``helpers.curves``): the model, the epochs, batch size and data sizes."""
+    n_validation = 0 if validation is None else len(validation[0])
+    return settings_signature(
+        model, epochs=epochs, batch_size=batch_size, n_train=len(train_xy[0]), n_validation=n_validation
+    )

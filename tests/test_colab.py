@@ -156,9 +156,21 @@ def test_student_edition_runs_top_to_bottom_on_colabs_versions(
         "exercises": len(checks),
         "disagreements": [re.sub(r"\s+", " ", t)[:400] for t in disagreements],
         "checks": sum(t.count("evidence:") for t in texts),
+        "figures with the book's band": json.dumps([c.get("outputs", []) for c in nb.cells]).count(BAND_LEGEND),
     }
     (ARTIFACTS / f"{chapter}.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
     print(json.dumps(summary, indent=1, ensure_ascii=False))
+    if chapter == "01_first_network" and "quick" in _published_curves():
+        # The student edition trains the baseline exactly as the book's quick runs did: their band is behind it.
+        assert summary["figures with the book's band"] >= 1, summary
+
+
+BAND_LEGEND = "the book's runs (quick)"
+
+
+def _published_curves() -> dict:
+    path = ROOT / "helpers" / "published_curves.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def _text(cell: nbformat.NotebookNode) -> str:
@@ -183,3 +195,38 @@ def test_the_wheel_with_only_its_declared_dependencies_runs_a_chapters_opening(w
     assert f"Keras backend: {BOOK_BACKEND}." in result.stdout
     assert "site-packages" in result.stdout.split("HELPERS FROM", 1)[1].split()[0]
     assert "MNIST (10000, 784)" in result.stdout
+
+
+STAND_IN = """
+import matplotlib
+matplotlib.use("Agg")
+import numpy as np
+import helpers
+from helpers import curves, dense_network, train_seeds
+from helpers.session import SESSION
+
+helpers.setup(0, "quick")
+rng = np.random.default_rng(0)
+x = rng.normal(size=(96, 8)).astype("float32")
+y = np.eye(3, dtype="float32")[rng.integers(0, 3, 96)]
+
+def fit(seeds, epochs=3):
+    build = lambda: dense_network(8, [6], 3, steps_per_execution=1)
+    return train_seeds(build, (x[:64], y[:64]), seeds=seeds, epochs=epochs, batch_size=16, validation=(x[64:], y[64:]))
+
+book = fit([10, 11, 12])
+band = curves.band_over([{"base": 0, "label": "stand-in", "seeds": curves.curves_of(book.history)}])
+curves._published = lambda: {"quick": {curves.signature_of(book.history): band}}
+for epochs in (3, 4):
+    fig = helpers.learning_curves(fit([0, 1], epochs).history.assign(name="mine"))
+    drawn = [c for ax in fig.axes for c in ax.collections if c.get_gid() == "published-band"]
+    print(f"BANDS {epochs} {len(drawn)}")
+"""
+
+
+def test_the_books_band_is_drawn_behind_a_matching_run_on_colabs_versions(colab_python, data_folder, tmp_path):
+    """A stand-in for the published runs: the same settings get the band on Colab's Keras, another epoch count none."""
+    env = _clean_env(MPLBACKEND="Agg", COURSE_PROFILE="quick", KERAS_BACKEND=BOOK_BACKEND)
+    result = _run([str(colab_python), "-c", STAND_IN], cwd=tmp_path, env=env, timeout=600)
+    assert "BANDS 3 4" in result.stdout, result.stdout[-2000:]
+    assert "BANDS 4 0" in result.stdout, result.stdout[-2000:]

@@ -47,3 +47,17 @@ def test_check_ratio_is_the_same_rule_on_log_ratios():
         helpers.check_ratio("at least 5x", {0: 3.0, 1: 4.0}, at_least=5, what="r")
     with pytest.raises(ValueError, match="above 1"):
         helpers.check_ratio("x", {0: 2.0}, at_least=1, what="r")
+
+
+def test_a_disagreeing_run_is_placed_among_the_books_per_seed_effects():
+    from helpers.conclusions import Check, where_it_falls
+
+    book = {"values": [0.008, 0.010, 0.012, 0.015], "kind": "effect", "margin": 0.005}
+    low = Check("c", False, "e", 2, {"0": 0.002, "1": 0.004}, "effect", 0.005)
+    assert "below all 4 of the book's per-seed values" in where_it_falls(low, book)
+    middle = Check("c", False, "e", 2, {"0": 0.009, "1": 0.013}, "effect", 0.005)
+    assert "above 2 of the book's 4 per-seed values" in where_it_falls(middle, book)
+    ratio = Check("c", False, "e", 2, {"0": 2.0, "1": 8.0}, "ratio", 5.0)
+    text = where_it_falls(ratio, {"values": [5.0, 6.0], "kind": "ratio", "margin": 5.0})
+    assert "geometric mean ratio +4 lies below all 2" in text
+    assert where_it_falls(low, {}) == "" and where_it_falls(ratio, book) == ""

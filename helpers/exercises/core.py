@@ -72,6 +72,10 @@ def _is_placeholder(answer: Any) -> bool:
     return bool(isinstance(answer, (tuple, list)) and answer and all(_is_placeholder(a) for a in answer))
 
 
+# What an assignment edition (``make assignment``) puts where a solution or the hints were: absent, not hidden.
+WITHHELD = "(withheld by the instructor)"
+
+
 @dataclass
 class Exercise:
     """One exercise: a checker plus the hint and the official solution.
@@ -124,6 +128,8 @@ class Exercise:
     def hint(self, number: int = 1) -> Text:
         """The hint of this ``number`` (1 = the gentlest); says how many more there are."""
         hints = self.hints
+        if hints == (WITHHELD,):
+            return Text(f"In this edition your instructor has withheld the hints to {self.label.lower()}.")
         if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= len(hints):
             return Text(
                 f"{self.label} has {len(hints)} hint{'s' if len(hints) > 1 else ''}: "
@@ -135,6 +141,11 @@ class Exercise:
         return Text(text)
 
     def solution(self) -> Text:
+        if self.solution_code == WITHHELD:
+            return Text(
+                f"In this edition your instructor has withheld the solution to {self.label.lower()}: "
+                "it is graded work. check() still says whether your answer holds."
+            )
         return Text(f"One solution to {self.label.lower()}:\n\n{self.solution_code}", code=True)
 
 
