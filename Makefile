@@ -28,7 +28,7 @@ endif
 RUNNER = $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(SCHEDULER_FILE),--scheduler-file $(SCHEDULER_FILE)) \
 	$(if $(CLUSTER),--cluster $(CLUSTER)) $(if $(GPU),--gpu)
 
-.PHONY: book quick-book test test-tensorflow test-colab lint student benchmark robustness env clean
+.PHONY: book quick-book test test-tensorflow test-colab lint student dist assignment grade benchmark robustness env clean
 
 $(STAMP): requirements.txt pyproject.toml package-lock.json
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 10), "Python 3.10 or newer is needed (3.11 recommended): set PYTHON=..."'
@@ -77,6 +77,19 @@ lint: $(STAMP)
 # which the Colab buttons open; run after editing a chapter or the repository address.
 student: $(STAMP)
 	$(BIN)/python -m coursebook.editions student
+
+# A release's files in dist/: the student edition's zip and the helpers wheel (the publish workflow attaches them).
+dist: $(STAMP)
+	$(BIN)/python -m coursebook.editions dist --out dist
+
+# Graded work: the student notebooks and a helpers wheel without the official solutions, in assignment/.
+# HINTS=0 withholds the hints too.
+assignment: $(STAMP)
+	$(BIN)/python -m coursebook.assignment --out assignment $(if $(filter 0,$(HINTS)),--no-hints)
+
+# A class's submitted notebooks (SUBMISSIONS=folder, one folder per student) run and graded: gradebook/.
+grade: $(STAMP)
+	$(BIN)/python -m coursebook.grade $(SUBMISSIONS) --out gradebook --jobs $(JOBS) $(RUNNER)
 
 # Every chapter from several base seeds; writes robustness/$(PROFILE).json (shown on the site).
 # ADD=1 runs only BASES and adds them to the existing record (refused if a chapter's code changed).

@@ -5,7 +5,7 @@ checkout it sits in (the folder above it, which holds ``_toc.yml``) and needs
 the book's own dependencies (``pip install -e ".[book]"``, or the pinned
 ``requirements.txt``).  The library the chapters import is ``helpers``; the
 tooling reads only its light, TensorFlow-free modules (``helpers.profiles``,
-``helpers.records``), so no build command starts a deep-learning backend.
+``helpers.records``, ``helpers.curves``), so no build command starts a deep-learning backend.
 
 - ``cluster``: the one way a chapter is executed (by a Dask worker) and the
   runner that sends chapters to workers and hands their results back;
@@ -15,7 +15,11 @@ tooling reads only its light, TensorFlow-free modules (``helpers.profiles``,
 - ``nbval_plugin``: the pytest plugin that hands nbval's executions to the book
   build and runs each chapter's exercises, solutions and student edition;
 - ``sphinx_ext``: "Results at a glance", "About this build" and "Robustness";
-- ``editions``: the student editions and the Colab install line.
+- ``editions``: the student editions, the Colab install line and a release's files;
+- ``assignment``: the assignment edition (student notebooks, a wheel without solutions);
+- ``grade``: a class's submitted notebooks run and graded into a gradebook;
+- ``margins``, ``pages``, ``citations``, ``mathjax``, ``upstream``: the site's figures,
+  summary pages, the student editions' citations, MathJax, other projects' patches.
 """
 
 from __future__ import annotations

@@ -61,12 +61,17 @@ def _reference(entry) -> str:
     return " ".join([*parts, link])
 
 
-def plain_citations(markdown: str, path: Path = BIBLIOGRAPHY) -> str:
-    """``markdown`` with its citation roles as text and its ``{footbibliography}`` as a list of the works it cites."""
+def plain_citations(markdown: str, path: Path = BIBLIOGRAPHY, order: list[str] | None = None) -> str:
+    """``markdown`` with its citation roles as text and its ``{footbibliography}`` as a list of the works cited.
+
+    ``order``: the works cited so far on the page, first citation first; pass the same list for
+    every cell of a notebook, so that its last cell's list holds every work the page cites, as
+    the book's ``{footbibliography}`` does.
+    """
+    order = [] if order is None else order
     if "{footcite" not in markdown and "{footbibliography}" not in markdown:
         return markdown
     entries = _entries(path)
-    order: list[str] = []
 
     def cite(match: re.Match) -> str:
         keys = [key.strip() for key in match["keys"].split(",")]

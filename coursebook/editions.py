@@ -95,9 +95,10 @@ def student_notebook(nb: nbformat.NotebookNode, where: str = "chapter") -> nbfor
     """A copy of ``nb`` with every solution removed, no outputs, and its citations as plain text."""
     student = copy.deepcopy(nb)
     exercise_cells(student)  # the markers must be there
+    cited: list[str] = []  # every cell's citations, for the page's one list of references
     for cell in student.cells:
         if cell.cell_type == "markdown":  # Jupyter and Colab do not render Sphinx's citation roles
-            cell.source = plain_citations(cell.source)
+            cell.source = plain_citations(cell.source, order=cited)
         if cell.cell_type != "code":
             continue
         cell.outputs, cell.execution_count = [], None
@@ -370,16 +371,17 @@ your answer: `q1.check(answer)`, `q1.hint()`, `q1.hint(2)`, `q1.solution()`.
 """
 
 
-def build_wheel(out: Path) -> Path:
+def build_wheel(out: Path, helpers: Path = ROOT / "helpers") -> Path:
     """The ``helpers`` wheel in ``out``, built from a copy of its source (the build leaves no ``build/`` folder
-    in the checkout) without a download (setuptools is in the book's environment)."""
+    in the checkout) without a download (setuptools is in the book's environment).  ``helpers``: the
+    package's folder (the assignment edition gives a copy without solutions)."""
     import shutil
     import tempfile
 
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder)
-        shutil.copytree(ROOT / "helpers", source / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(helpers, source / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
         for name in ("pyproject.toml", "README.md"):
             shutil.copy(ROOT / name, source / name)
         command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
@@ -413,9 +415,22 @@ def write_archive(target: Path, student: Path = ROOT / "student" / "chapters") -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursebook.editions", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["student"], help="write the student edition of every chapter")
+    parser.add_argument(
+        "command",
+        choices=["student", "dist"],
+        help="student: write the student edition of every chapter; dist: the release's zip and wheel in --out",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "student", help="folder to write to (default: student/)")
     args = parser.parse_args(argv)
+    if args.command == "dist":
+        out = args.out if args.out != ROOT / "student" else ROOT / "dist"
+        try:
+            archive, wheel = write_archive(out / ARCHIVE_NAME), build_wheel(out)
+        except EditionError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"Wrote {archive} and {wheel}.")
+        return 0
     try:
         written = write_student_editions(out=args.out)
     except EditionError as error:

@@ -128,9 +128,9 @@ class RobustnessDirective(SphinxDirective):
                         evidence,
                     ]
                 )
-            out.append(
-                _table(["Chapter", "Claim", "Passed", "Evidence per base seed"], table_rows, "course-robustness-table")
-            )
+            headers = ["Chapter", "Claim", "Passed", "Evidence per base seed"]
+            ids = [claim_anchor(row["claim"], record["profile"]) for row in rows]
+            out.append(_table(headers, table_rows, "course-robustness-table", ids))
         return out
 
     @staticmethod
@@ -229,7 +229,22 @@ def _link(env: Any, fromdoc: str, docname: str) -> nodes.paragraph:
     return _paragraph(xref)
 
 
-def _table(headers: list[str], rows: list[list[nodes.Node | list[nodes.Node]]], classes: str) -> nodes.table:
+ROBUSTNESS_PAGE = "robustness"  # the page with the {course-robustness} directive
+
+
+def claim_anchor(claim: str, profile: str) -> str:
+    """The id of a claim's row in the Robustness page's table of ``profile`` (stable while the claim's words are)."""
+    import hashlib
+
+    return f"claim-{profile}-{hashlib.sha1(claim.encode()).hexdigest()[:10]}"
+
+
+def _table(
+    headers: list[str],
+    rows: list[list[nodes.Node | list[nodes.Node]]],
+    classes: str,
+    ids: list[str] | None = None,
+) -> nodes.table:
     table = nodes.table(classes=["colwidths-auto", classes])
     group = nodes.tgroup(cols=len(headers))
     table += group
@@ -243,8 +258,8 @@ def _table(headers: list[str], rows: list[list[nodes.Node | list[nodes.Node]]], 
         row += nodes.entry("", _paragraph(header))
     body = nodes.tbody()
     group += body
-    for cells in rows:
-        row = nodes.row()
+    for number, cells in enumerate(rows):
+        row = nodes.row(ids=[ids[number]] if ids else [])
         body += row
         for cell in cells:
             entry = nodes.entry()
@@ -331,12 +346,16 @@ def results_table(env: Any, fromdoc: str) -> list[nodes.Node]:
             seeds = check.get("seeds")
             item = _paragraph(("✔ " if check["passed"] else "✘ ") + check["claim"])
             detail = f"this build{f', {seeds} seeds' if seeds else ', one run'}: {headline(check['evidence'])}"
+            line = nodes.line("", "", nodes.inline(text=detail, classes=["course-headline"]))
             if check["claim"] in rates:
                 held, of, current = rates[check["claim"]]
-                detail += f"; robustness ({profile}): held for {held} of {of} base seeds"
+                page = env.app.builder.get_relative_uri(fromdoc, ROBUSTNESS_PAGE)
+                text = f"robustness ({profile}): held for {held} of {of} base seeds"
+                line += nodes.Text("; ")
+                line += nodes.reference("", text, refuri=f"{page}#{claim_anchor(check['claim'], profile)}")
                 if not current:
-                    detail += " (recorded for an earlier version of this chapter)"
-            item += nodes.line_block("", nodes.line("", "", nodes.inline(text=detail, classes=["course-headline"])))
+                    line += nodes.Text(" (recorded for an earlier version of this chapter)")
+            item += nodes.line_block("", line)
             claims += nodes.list_item("", item)
             evidence += nodes.list_item("", _paragraph(nodes.strong(text=check["claim"]), ": " + check["evidence"]))
         block += claims

@@ -87,6 +87,19 @@ def test_results_page_has_every_chapter_with_its_checked_conclusions(built_site)
         assert folded is not None and len(folded.select("li")) == len(checks), f"{page}: no folded evidence"
 
 
+def test_each_claim_at_a_glance_links_to_its_row_on_the_robustness_page(built_site):
+    """A claim the robustness run recorded links to its own row, whose claim is the same words."""
+    results = BeautifulSoup((built_site / "results.html").read_text(), "html.parser")
+    robustness = BeautifulSoup((built_site / "robustness.html").read_text(), "html.parser")
+    links = [a for a in results.select(".course-claims a") if "robustness.html#" in a.get("href", "")]
+    assert links, "no claim links to the robustness page"
+    for link in links:
+        row = robustness.find("tr", id=link["href"].split("#", 1)[1])
+        assert row is not None, f"{link['href']}: no such row"
+        claim = link.find_parent("li").get_text(" ", strip=True)
+        assert row.select("td")[1].get_text(" ", strip=True) in claim
+
+
 def test_chapter_pages_have_colab_download_and_folded_checked_exercises(built_site):
     from coursebook.editions import release_tag, repository_url
 
@@ -96,6 +109,9 @@ def test_chapter_pages_have_colab_download_and_folded_checked_exercises(built_si
         links = [a.get("href", "") for a in soup.select("a")]
         colab = f"https://colab.research.google.com/github/{slug}/blob/{tag}/student/{page}.ipynb"
         assert colab in links, f"{page}: no Colab button opening the student edition ({colab})"
+        binder = f"https://mybinder.org/v2/gh/{slug}/{tag}?urlpath="
+        assert any(h.startswith(binder) and h.endswith(f"student/{page}.ipynb") for h in links), f"{page}: no Binder"
+        assert not any("git-pull?" in h for h in links), f"{page}: a JupyterHub button, but _config.yml sets no hub"
         assert any(h.endswith(f"_sources/{page}.ipynb") for h in links), f"{page}: no notebook download"
         verdicts = soup.select(".course-verdict")
         assert len(verdicts) >= 2 and all("course-verdict-correct" in v["class"] for v in verdicts), (

@@ -59,3 +59,15 @@ def test_the_student_edition_writes_citations_as_text_and_lists_the_works():
     assert "https://arxiv.org/abs/1412.6980" in plain and "https://jmlr.org/papers/v12/duchi11a.html" in plain
     with pytest.raises(KeyError, match=r"not in references\.bib"):
         plain_citations("{footcite:p}`nobody2099`")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_the_student_editions_references_list_every_work_the_chapter_cites(path):
+    """The list at the end holds the works cited in every cell, as the book's page does, not only the last cell's."""
+    from coursebook.citations import _entries
+    from coursebook.editions import student_notebook
+
+    student = student_notebook(nbformat.read(path, as_version=4), path.name)
+    listed = student.cells[-1].source.split("**References**", 1)[1]
+    for key in set(cited(path)):
+        assert _entries()[key].fields["title"].replace("{", "").replace("}", "")[:30] in listed, (path.name, key)
