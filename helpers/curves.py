@@ -11,7 +11,8 @@ more of the book's; outside it, something differs.
 How a curve is recognised: every ``train`` (and ``train_seeds``) call notes
 its *settings signature*: the layers (kind, width, activation, dropout rate,
 penalty), the optimizer and its learning rate, the loss, the epochs, the batch
-size and the sizes of the training and validation sets; never the seed, never
+size, the sizes of the training and validation sets and a summary of their
+inputs (so scaled and unscaled pixels differ); never the seed, never
 a version number (Colab's Keras names its configuration keys differently).
 ``learning_curves`` finds the run behind each plotted curve by its values, so
 any table work on the history (filtering, ``concat``, ``assign``) keeps the
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -63,11 +65,38 @@ def _layer_facts(layer: Any) -> dict[str, Any]:
             facts[name] = [type(penalty).__name__, float(config.get("l1", 0.0)), float(config.get("l2", 0.0))]
     if hasattr(layer, "use_bias"):
         facts["use_bias"] = bool(layer.use_bias)
+    initializer = getattr(layer, "kernel_initializer", None)
+    if initializer is not None:  # Glorot's or He's start
+        facts["kernel_initializer"] = type(initializer).__name__
     return facts
 
 
-def settings_signature(model: Any, *, epochs: int, batch_size: int, n_train: int, n_validation: int) -> str:
-    """12 hex digits that name a training run's settings: same settings, same signature, whatever the seed."""
+def data_summary(x: Any) -> list[Any]:
+    """What tells one preparation of the inputs from another: shape per example, mean and largest value.
+
+    Scaled, unscaled and inverted pixels train the same network on different inputs; four significant
+    digits keep the summary the same across NumPy versions.  ``[]`` for inputs that are not one array.
+    """
+    try:
+        array = np.asarray(x)
+        return [list(array.shape[1:]), float(f"{array.mean():.4g}"), float(f"{array.max():.4g}")]
+    except (TypeError, ValueError):
+        return []
+
+
+def settings_signature(
+    model: Any,
+    *,
+    epochs: int,
+    batch_size: int,
+    n_train: int,
+    n_validation: int,
+    data: Sequence[Any] = (),
+) -> str:
+    """12 hex digits that name a training run's settings: same settings, same signature, whatever the seed.
+
+    ``data``: ``data_summary`` of the training and validation inputs.
+    """
     optimizer = model.optimizer
     config = optimizer.get_config() if optimizer is not None else {}
     loss = model.loss if isinstance(model.loss, str) else getattr(model.loss, "name", type(model.loss).__name__)
@@ -81,6 +110,7 @@ def settings_signature(model: Any, *, epochs: int, batch_size: int, n_train: int
         "batch_size": int(batch_size),
         "n_train": int(n_train),
         "n_validation": int(n_validation),
+        "data": list(data),
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:12]
 

@@ -18,7 +18,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ._backend import keras
-from .curves import remember, settings_signature
+from .curves import data_summary, remember, settings_signature
 from .data import XY, Dataset
 from .runtime import progress_mode
 from .session import SESSION
@@ -162,6 +162,12 @@ def train(
 def signature_for(model: keras.Model, train_xy: XY, validation: XY | None, epochs: int, batch_size: int) -> str:
     """The settings signature of a run (``helpers.curves``): the model, the epochs, batch size and data sizes."""
     n_validation = 0 if validation is None else len(validation[0])
+    data = [data_summary(train_xy[0]), data_summary(validation[0]) if validation is not None else []]
     return settings_signature(
-        model, epochs=epochs, batch_size=batch_size, n_train=len(train_xy[0]), n_validation=n_validation
+        model,
+        epochs=epochs,
+        batch_size=batch_size,
+        n_train=len(train_xy[0]),
+        n_validation=n_validation,
+        data=data,
     )

@@ -74,6 +74,32 @@ def test_the_signature_names_settings_not_seeds():
         assert signature(0, **changed) != same, changed
 
 
+def test_other_inputs_or_another_start_are_other_settings(pairs):
+    """Scaled, unscaled and inverted pixels train the same network; Glorot's and He's starts too."""
+    (x, y), validation = pairs
+    signatures = set()
+    for inputs in (x, 255 * x, 1 - x):
+        runs = train_seeds(
+            lambda: dense_network(8, [6], 3, steps_per_execution=1),
+            (inputs, y),
+            seeds=[0],
+            epochs=1,
+            batch_size=16,
+            validation=validation,
+        )
+        signatures.add(curves.signature_of(runs.history))
+    he = train_seeds(
+        lambda: dense_network(8, [6], 3, kernel_initializer="he_normal", steps_per_execution=1),
+        (x, y),
+        seeds=[0],
+        epochs=1,
+        batch_size=16,
+        validation=validation,
+    )
+    signatures.add(curves.signature_of(he.history))
+    assert len(signatures) == 4 and None not in signatures
+
+
 def test_stacked_and_one_by_one_runs_of_the_same_settings_share_a_signature(pairs):
     stacked = _fit(pairs)
     assert stacked.stacked
