@@ -322,7 +322,7 @@ def write_published_curves(results: Path = ROOT / "robustness", target: Path = R
     """
     published = {}
     for profile in ("full", "quick"):
-        path = results / f"{profile}.curves.json"
+        path = results / "bands" / f"{profile}.json"
         if path.is_file():
             published[profile] = json.loads(path.read_text())
     if not published:

@@ -122,7 +122,7 @@ def curves_in(nb: nbformat.NotebookNode) -> dict[str, dict[str, Any]]:
 def run_entry(result: dict[str, Any], title: str) -> dict[str, Any]:
     """What a robustness run keeps of one chapter run (``coursebook.cluster.run_chapters``' result).
 
-    Its ``curves`` go into the journal and the bands (``bands``), not into the record.
+    Its ``curves`` go into the journal and the bands (``bands/<profile>.json``), not into the record.
     """
     nb = nbformat.reads(result["notebook"], as_version=4)
     return {
@@ -167,8 +167,11 @@ def merge_bands(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 def curves_path(out: Path, profile: str) -> Path:
-    """The file the bands of a profile's robustness run go to (``<out>/<profile>.curves.json``)."""
-    return out / f"{get_profile(profile).name}.curves.json"
+    """The file the bands of a profile's robustness run go to (``<out>/bands/<profile>.json``).
+
+    In a folder of their own: ``<out>/*.json`` are the records, one per profile.
+    """
+    return out / "bands" / f"{get_profile(profile).name}.json"
 
 
 def from_book_cache(
@@ -398,7 +401,7 @@ def robustness(
             "code": fingerprints[chapter],
             "runs": {str(b): {k: v for k, v in results[(chapter, b)].items() if k != "curves"} for b in bases},
         }
-    record["bands"] = bands(results)  # main() writes them to <profile>.curves.json
+    record["bands"] = bands(results)  # main() writes them to bands/<profile>.json
     return record
 
 
@@ -649,6 +652,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     band_file = curves_path(args.out, args.profile)
     old_bands = json.loads(band_file.read_text()) if band_file.is_file() and (args.add_bases or args.chapters) else {}
+    band_file.parent.mkdir(parents=True, exist_ok=True)
     band_file.write_text(json.dumps(merge_bands(old_bands, new_bands), separators=(",", ":")) + "\n")
     target.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
     journal.unlink(missing_ok=True)  # everything it held is in the record now

@@ -20,13 +20,11 @@ link.  A changed setting (another profile, an exercise's change) is another
 signature, and no band is drawn.
 
 Where the bands come from: a robustness run (``COURSE_BASE_SEED`` set) has
-``learning_curves`` attach every curve it draws to its output;
-``coursebook.robustness`` collects them over the base seeds and ``make
-student`` writes their ranges into this package (``published_curves.json``).
+``learning_curves`` attach every curve it draws to its output; the book's
+tooling collects them over the base seeds and ``make student`` writes their
+ranges into this package (``published_curves.json``).
 The bands are drawn only in a student's run (``COURSE_CHECKS`` unset or
 ``report``): the book's own build shows its seeds' spread already.
-
-Used first in: "A first network".
 """
 
 from __future__ import annotations
