@@ -48,13 +48,11 @@ Used first in: "A first network".
 from __future__ import annotations
 
 import html
-import json
 import math
 import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import pandas as pd
@@ -85,11 +83,7 @@ def check_mode() -> str:
 @cache
 def published_checks() -> dict[str, Any]:
     """``{claim: {profile: {"evidence", "passed", "bases", "backend", "date"}}}`` as the published book measured it."""
-    try:
-        text = resources.files(__package__).joinpath(PUBLISHED_FILE).read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return {}
-    return json.loads(text)
+    return records.published(PUBLISHED_FILE)
 
 
 @dataclass(frozen=True)

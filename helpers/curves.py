@@ -32,8 +32,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -134,13 +132,8 @@ def signature_of(runs: pd.DataFrame) -> str | None:
     return found.pop() if len(found) == 1 and None not in found else None
 
 
-@cache
 def _published() -> dict[str, Any]:
-    try:
-        text = resources.files(__package__).joinpath(PUBLISHED_CURVES_FILE).read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return {}
-    return json.loads(text)
+    return records.published(PUBLISHED_CURVES_FILE)
 
 
 def published_band(signature: str, profile: str) -> dict[str, Any] | None:

@@ -16,11 +16,27 @@ from __future__ import annotations
 import html
 import json
 import re
+from functools import cache
+from importlib import resources
 from typing import Any
 
 # What the published book measured for each claim, in this package: ``make student``
 # writes it from the robustness records; a student's run that disagrees shows it.
 PUBLISHED_FILE = "published_checks.json"
+
+
+@cache
+def published(name: str) -> dict[str, Any]:
+    """A file of what the published book measured, shipped in this package (``make student`` writes it).
+
+    ``{}`` when the package has no such file (a checkout before its first robustness run).
+    """
+    try:
+        text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return {}
+    return json.loads(text)
+
 
 _PATTERN = re.compile(r'data-course-(run|check|curves)="([^"]*)"')
 

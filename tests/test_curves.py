@@ -28,11 +28,12 @@ def pairs():
     return (x[:64], y[:64]), (x[64:], y[64:])
 
 
-def _fit(pairs, epochs=3, units=6, seeds=SEEDS):
-    (train_xy, validation) = pairs
+def _fit(pairs, epochs=3, units=6, seeds=SEEDS, inputs=None, **network):
+    """``train_seeds`` of a small network on ``pairs`` (``inputs`` in place of the training x, if given)."""
+    ((x, y), validation) = pairs
     return train_seeds(
-        lambda: dense_network(8, [units], 3, steps_per_execution=1),
-        train_xy,
+        lambda: dense_network(8, [units], 3, steps_per_execution=1, **network),
+        (x if inputs is None else inputs, y),
         seeds=seeds,
         epochs=epochs,
         batch_size=16,
@@ -76,27 +77,10 @@ def test_the_signature_names_settings_not_seeds():
 
 def test_other_inputs_or_another_start_are_other_settings(pairs):
     """Scaled, unscaled and inverted pixels train the same network; Glorot's and He's starts too."""
-    (x, y), validation = pairs
-    signatures = set()
-    for inputs in (x, 255 * x, 1 - x):
-        runs = train_seeds(
-            lambda: dense_network(8, [6], 3, steps_per_execution=1),
-            (inputs, y),
-            seeds=[0],
-            epochs=1,
-            batch_size=16,
-            validation=validation,
-        )
-        signatures.add(curves.signature_of(runs.history))
-    he = train_seeds(
-        lambda: dense_network(8, [6], 3, kernel_initializer="he_normal", steps_per_execution=1),
-        (x, y),
-        seeds=[0],
-        epochs=1,
-        batch_size=16,
-        validation=validation,
-    )
-    signatures.add(curves.signature_of(he.history))
+    (x, _), _ = pairs
+    runs = [_fit(pairs, 1, seeds=[0], inputs=inputs) for inputs in (x, 255 * x, 1 - x)]
+    runs.append(_fit(pairs, 1, seeds=[0], kernel_initializer="he_normal"))
+    signatures = {curves.signature_of(run.history) for run in runs}
     assert len(signatures) == 4 and None not in signatures
 
 
