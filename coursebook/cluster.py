@@ -41,6 +41,7 @@ from helpers.curves import PUBLISHED_CURVES_FILE
 from helpers.records import PUBLISHED_FILE, installed_version
 
 import argparse
+import ast
 import copy
 import hashlib
 import os
@@ -114,13 +115,38 @@ class Task:
 NOT_CONTENTS = (PUBLISHED_FILE, PUBLISHED_CURVES_FILE)
 
 
-def package_fingerprint(package: Path) -> str:
-    """12 hex digits that change whenever anything in the package folder changes.
+def _code_only(source: bytes) -> bytes:
+    """A Python file's syntax tree without its docstrings (comments never reach it).
 
-    Python's byte-code caches are not contents, and neither is the record of
-    what the published book measured (``published_checks.json``,
-    ``published_curves.json``): written from the robustness runs, shown only
-    beside a student's run.
+    A record's helpers fingerprint should move when what the chapters run
+    moves, not when a docstring is reworded.  A file that does not parse
+    counts byte for byte.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, include_attributes=False).encode()
+
+
+def package_fingerprint(package: Path) -> str:
+    """12 hex digits that change whenever what the package runs changes.
+
+    Python files count by their syntax tree less docstrings, so comments,
+    docstrings and layout do not move it.  Python's byte-code caches are not
+    contents, and neither is the record of what the published book measured
+    (``published_checks.json``, ``published_curves.json``): written from the
+    robustness runs, shown only beside a student's run.
     """
     digest = hashlib.sha256()
     for path in sorted(Path(package).rglob("*")):
@@ -128,7 +154,8 @@ def package_fingerprint(package: Path) -> str:
             continue
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        contents = path.read_bytes()
+        digest.update(_code_only(contents) if path.suffix == ".py" else contents)
     return digest.hexdigest()[:12]
 
 

@@ -31,13 +31,16 @@ def test_each_profile_and_helpers_version_gets_its_own_cache(project):
     quick, full = cache_path("quick", project), cache_path("full", project)
     assert quick != full and quick.parent == full.parent == project / "_build" / ".jupyter_cache"
     before = helpers_fingerprint(project)
-    with (project / "helpers" / "training.py").open("a") as f:
-        f.write("\n# an edit\n")
+    training = project / "helpers" / "training.py"
+    source = training.read_text()
+    training.write_text(source.replace('"""', '"""Reworded. ', 1) + "\n# a comment\n")
+    assert helpers_fingerprint(project) == before  # docstrings and comments are not what runs
+    training.write_text(source + "\nAN_EDIT = 1\n")
     assert helpers_fingerprint(project) != before
     assert cache_path("quick", project) != quick
     edited = helpers_fingerprint(project)
     with (project / "helpers" / "exercises" / "core.py").open("a") as f:  # checkers run in chapters too
-        f.write("\n# an edit\n")
+        f.write("\nAN_EDIT = 1\n")
     assert helpers_fingerprint(project) != edited
     checkers = helpers_fingerprint(project)
     (project / "helpers" / "notes.txt").write_text("any file in helpers/ counts, not only .py")

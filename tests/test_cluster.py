@@ -343,7 +343,7 @@ def test_a_robustness_run_on_a_scheduler_with_hand_started_workers(tmp_path):
             # A worker whose helpers differ is refused, in words that name the difference.
             other = tmp_path / "other"
             shutil.copytree(ROOT / "helpers", other / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
-            (other / "helpers" / "models.py").write_text((other / "helpers" / "models.py").read_text() + "\n# x\n")
+            (other / "helpers" / "models.py").write_text((other / "helpers" / "models.py").read_text() + "\nX = 1\n")
             env = {**os.environ, "PYTHONPATH": str(other)}
             started.append(_start([*worker, "--name", "w3"], tmp_path, env=env))
             client.wait_for_workers(3, timeout=60)
