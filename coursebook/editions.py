@@ -41,6 +41,7 @@ import nbformat
 
 from . import ROOT
 from .citations import plain_citations
+from .robustness import curves_path
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 SETUP_TAG, SOLUTION_TAG, CHECK_TAG, INSTALL_TAG = "exercise-setup", "solution", "exercise-check", "colab-install"
@@ -322,7 +323,7 @@ def write_published_curves(results: Path = ROOT / "robustness", target: Path = R
     """
     published = {}
     for profile in ("full", "quick"):
-        path = results / "bands" / f"{profile}.json"
+        path = curves_path(results, profile)
         if path.is_file():
             published[profile] = json.loads(path.read_text())
     if not published:
