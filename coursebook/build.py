@@ -63,6 +63,19 @@ def helpers_fingerprint(root: Path = ROOT) -> str:
     return package_fingerprint(root / "helpers")
 
 
+def claims_fingerprint(root: Path = ROOT) -> str:
+    """12 hex digits that change whenever what decides a chapter's claims changes in ``helpers/``.
+
+    That is ``helpers`` less ``helpers/exercises``: the exercises build answer
+    checkers from a run after its claims are decided and feed none of them (no
+    other module of ``helpers`` imports them; ``tests/test_robustness.py``
+    holds it so).  A robustness record keys on this, so rewording an exercise
+    does not call for hours of reruns; the execution cache, whose pages show the
+    exercises, keys on ``helpers_fingerprint``.
+    """
+    return package_fingerprint(root / "helpers", leave_out=("exercises",))
+
+
 DEVICES = ("cpu", "gpu")
 
 

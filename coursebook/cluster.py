@@ -139,18 +139,21 @@ def _code_only(source: bytes) -> bytes:
     return ast.dump(tree, include_attributes=False).encode()
 
 
-def package_fingerprint(package: Path) -> str:
+def package_fingerprint(package: Path, leave_out: tuple[str, ...] = ()) -> str:
     """12 hex digits that change whenever what the package runs changes.
 
     Python files count by their syntax tree less docstrings, so comments,
     docstrings and layout do not move it.  Python's byte-code caches are not
     contents, and neither is the record of what the published book measured
     (``published_checks.json``, ``published_curves.json``): written from the
-    robustness runs, shown only beside a student's run.
+    robustness runs, shown only beside a student's run.  ``leave_out``: top
+    folders of the package that do not count either.
     """
     digest = hashlib.sha256()
     for path in sorted(Path(package).rglob("*")):
         if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc" or path.name in NOT_CONTENTS:
+            continue
+        if path.relative_to(package).parts[0] in leave_out:
             continue
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(b"\0")

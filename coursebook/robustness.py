@@ -34,7 +34,7 @@ with two exceptions asked for by name:
   bases.  Refused unless every chapter's code is what the record was made with.
 
 Every chapter's entry keeps the fingerprint of the code it ran
-(``chapter_fingerprint``: its code cells and ``helpers``), so the site can say
+(``chapter_fingerprint``: its code cells and ``helpers`` less the exercises), so the site can say
 when a chapter changed after its robustness run; every run keeps where it ran
 (host, worker, device, library versions).
 """
@@ -58,7 +58,7 @@ from typing import Any
 import nbformat
 
 from . import ROOT, cluster, use_book_backend
-from .build import helpers_fingerprint, toc_notebooks
+from .build import claims_fingerprint, toc_notebooks
 
 RESULTS = "robustness"
 # What a record keeps of where a run happened (coursebook.cluster.execute_chapter's "where").
@@ -75,13 +75,13 @@ def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
 
 
 def chapter_fingerprint(path: Path, root: Path = ROOT, helpers: str | None = None) -> str:
-    """12 hex digits that change whenever a chapter's code cells or ``helpers`` change.
+    """12 hex digits that change whenever a chapter's code cells or what decides its claims in ``helpers`` change.
 
-    Prose does not count: it changes no number.  The same contents as the book's
-    execution cache key on (``coursebook.build.cache_path``).  ``helpers``: the
-    helpers' fingerprint, when the caller has it already (it reads every file).
+    Prose does not count: it changes no number; neither do the exercises
+    (``coursebook.build.claims_fingerprint``).  ``helpers``: that fingerprint,
+    when the caller has it already (it reads every file).
     """
-    digest = hashlib.sha256((helpers or helpers_fingerprint(root)).encode())
+    digest = hashlib.sha256((helpers or claims_fingerprint(root)).encode())
     for cell in nbformat.read(path, as_version=4).cells:
         if cell.cell_type == "code":
             digest.update(b"\0")
@@ -92,7 +92,7 @@ def chapter_fingerprint(path: Path, root: Path = ROOT, helpers: str | None = Non
 def stale_chapters(record: dict[str, Any], root: Path = ROOT) -> list[str]:
     """The titles of the record's chapters whose code changed since (or is missing, or was not fingerprinted)."""
     stale = []
-    helpers = helpers_fingerprint(root)  # once, not once per chapter
+    helpers = claims_fingerprint(root)  # once, not once per chapter
     for chapter, data in record["chapters"].items():
         path = root / chapter
         if not path.is_file() or data.get("code") != chapter_fingerprint(path, root, helpers):
@@ -299,7 +299,7 @@ def robustness(
             )
         every = [p for p in every if p.stem in wanted]
     backend = os.environ.get("KERAS_BACKEND", "")
-    helpers = helpers_fingerprint(root)
+    helpers = claims_fingerprint(root)
     fingerprints = {str(p.relative_to(root)): chapter_fingerprint(p, root, helpers) for p in every}
     titles = {str(p.relative_to(root)): _title(nbformat.read(p, as_version=4), p.stem) for p in every}
     header = {"profile": name, "bases": list(bases), "backend": backend, "chapters": list(fingerprints)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from coursebook import robustness as robustness_module
-from coursebook.build import execute_chapters
+from coursebook.build import ROOT, execute_chapters, helpers_fingerprint
 from coursebook.robustness import add_bases, claims_table, markdown, merge, robustness, stale_chapters
 
 CHAPTER = """
@@ -151,6 +152,38 @@ def test_add_bases_joins_other_bases_only_while_every_chapter_runs_the_code_the_
     (tmp_path / "helpers" / "models.py").write_text("WIDTH = 512\n")
     assert stale_chapters(old, tmp_path) == ["Tiny"]
     assert stale_chapters({"chapters": {"chapters/tiny.ipynb": {"title": "tiny", "runs": {}}}}, tmp_path) == ["tiny"]
+
+
+def test_an_exercise_edit_keeps_the_record_current_and_moves_the_execution_cache(tmp_path):
+    _book(tmp_path)
+    (tmp_path / "helpers" / "exercises").mkdir(parents=True)
+    (tmp_path / "helpers" / "models.py").write_text("WIDTH = 512\n")
+    checker = tmp_path / "helpers" / "exercises" / "chapter_01.py"
+    checker.write_text("EXPECTED = 'Adam'\n")
+    record = robustness("quick", [0], root=tmp_path, runner=_fake_runner, log=lambda line: None)
+    cache = helpers_fingerprint(tmp_path)
+    checker.write_text("EXPECTED = 'none'\n")
+    assert stale_chapters(record, tmp_path) == []  # an answer checker decides no claim ...
+    assert helpers_fingerprint(tmp_path) != cache  # ... but the page shows it: the build executes again
+    (tmp_path / "helpers" / "models.py").write_text("WIDTH = 256\n")
+    assert stale_chapters(record, tmp_path) == ["Tiny"]
+
+
+def test_no_module_that_decides_a_claim_imports_the_exercises():
+    helpers = ROOT / "helpers"
+    importers = []
+    for path in helpers.rglob("*.py"):
+        if path.relative_to(helpers).parts[0] == "exercises":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [f"{'.' * node.level}{node.module or ''}"] + [alias.name for alias in node.names]
+            if any("exercises" in name for name in names):
+                importers.append(path.name)
+    assert not importers, f"{importers} import helpers.exercises: claims_fingerprint must count it then"
 
 
 def test_add_bases_refuses_before_training_when_the_record_ran_other_code(tmp_path, monkeypatch, capsys):
