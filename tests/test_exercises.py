@@ -22,6 +22,7 @@ from pathlib import Path
 
 import keras
 import nbformat
+import pandas as pd
 import pytest
 from exercise_cases import BASE, CASES
 
@@ -102,6 +103,24 @@ def test_every_chapter_asks_for_a_number_or_choice_from_its_own_run(case):
     assert my_answer != their_answer, "the stand-in for another run does not change the answer"
     assert mine.check(my_answer) and theirs.check(their_answer)
     assert mine.check(their_answer).status == INCORRECT and theirs.check(my_answer).status == INCORRECT
+
+
+def test_where_no_optimizer_overfits_the_answer_is_none_not_the_first_name_idxmax_gives():
+    import helpers.exercises as ex
+
+    from exercise_cases import seeded
+
+    flat = pd.concat(  # every mean ends at its lowest, as in quick's few epochs
+        [seeded(name, val_loss=[[0.5, 0.4, 0.3], [0.5, 0.4, 0.3]]) for name in ("Adadelta", "Adam", "SGD")],
+        ignore_index=True,
+    )
+    _, overfit = ex.chapter_08(history=flat)
+    assert overfit.check("none").status == CORRECT and overfit.check(" None ").status == CORRECT
+    wrong = overfit.check("Adadelta")  # what idxmax names over climbs that are all 0
+    assert wrong.status == INCORRECT and "no optimizer overfits" in wrong.message
+    _, climbing = ex.chapter_08(history=pd.concat([flat, seeded("RMSprop", val_loss=[[0.2, 0.1, 0.2]] * 2)]))
+    assert climbing.check("rmsprop").status == CORRECT
+    assert "RMSprop's mean validation loss ended 0.1000" in climbing.check("none").message
 
 
 def test_a_model_checker_refuses_a_requirement_it_would_not_check():
