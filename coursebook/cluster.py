@@ -243,7 +243,8 @@ def execute_chapter(
     same checkout), else in a temporary folder; its environment is this
     process's with ``env`` on top.  ``env``'s data folder gives way to the
     worker's own ``COURSE_DATA_DIR`` where this machine lacks it.  ``stop``
-    names a Dask ``Event``: once it is set the kernel is killed.
+    names a Dask ``Event``: once it is set the kernel is killed.  A kernel that
+    dies or hangs while starting, before any cell ran, is started once more.
 
     Returns:
         ``notebook`` (the source's cells and metadata with the
@@ -259,7 +260,6 @@ def execute_chapter(
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
     source = nbformat.reads(notebook, as_version=4)
-    executed = copy.deepcopy(source)
     kernel_env = {**os.environ, **env}
     for name, value in DASK_NANNY_VARIABLES.items():
         if name not in env and kernel_env.get(name) == value:
@@ -270,12 +270,20 @@ def execute_chapter(
     if identity()["resources"].get("GPU"):
         kernel_env = {**GPU_VARIABLES, **kernel_env}
     scratch = None if os.path.isdir(workdir) else tempfile.TemporaryDirectory(prefix="course-chapter-")
-    client = NotebookClient(
-        executed,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": scratch.name if scratch else workdir}},
-    )
+    ready = threading.Event()  # the kernel answered: from here on, cells run
+
+    def new_client() -> tuple[nbformat.NotebookNode, NotebookClient]:
+        copied = copy.deepcopy(source)
+        made = NotebookClient(
+            copied,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": scratch.name if scratch else workdir}},
+        )
+        made.on_notebook_start = lambda **_: ready.set()
+        return copied, made
+
+    executed, client = new_client()
     finished = threading.Event()
     stopped = threading.Event()
 
@@ -307,7 +315,15 @@ def execute_chapter(
     try:
         # The kernel process's own stderr (ipykernel's start-up notices) stays out of the logs;
         # what the cells print arrives with their outputs.
-        client.execute(env=kernel_env, stderr=subprocess.DEVNULL)
+        try:
+            client.execute(env=kernel_env, stderr=subprocess.DEVNULL)
+        except Exception:
+            if ready.is_set() or stopped.is_set():
+                raise
+            # A kernel that died or hung while starting ran no cell (seen once in 36 runs on a
+            # loaded machine): start one more; a second failure is reported as it is.
+            executed, client = new_client()
+            client.execute(env=kernel_env, stderr=subprocess.DEVNULL)
     except CellExecutionError as failure:
         error = f"{failure.ename}: {failure.evalue}".splitlines()[0][:300]
         detail = str(failure)[-3000:]

@@ -33,6 +33,7 @@ from coursebook.cluster import (
     connect,
     describe,
     differences,
+    execute_chapter,
     identity,
     run_chapters,
 )
@@ -391,6 +392,45 @@ def test_a_worker_with_other_code_or_libraries_is_named_and_what_differs():
 
         refuse_mismatch({**theirs, "worker": "tcp://x:1", "host": "h"}, ours)
     assert describe({"host": "h", "worker": "tcp://x:1", "device": "CPU"}) == "h (worker tcp://x:1, CPU)"
+
+
+def _flaky_start(monkeypatch, failures):
+    """NotebookClient.execute failing as a kernel that died while starting, the first ``failures`` times."""
+    from nbclient import NotebookClient
+
+    real, calls = NotebookClient.execute, []
+
+    def execute(self, **kwargs):
+        calls.append(1)
+        if len(calls) <= failures:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(NotebookClient, "execute", execute)
+    return calls
+
+
+def _one_cell(source):
+    return nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]))
+
+
+def test_a_kernel_that_dies_while_starting_is_started_once_more(monkeypatch, tmp_path):
+    calls = _flaky_start(monkeypatch, failures=1)
+    result = execute_chapter(_one_cell("print(6 * 7)"), {}, str(tmp_path), timeout=60)
+    assert result["finished"] and len(calls) == 2
+    assert nbformat.reads(result["notebook"], as_version=4).cells[0].outputs[0]["text"] == "42\n"
+
+
+def test_a_kernel_that_dies_while_starting_twice_is_reported_and_a_failing_cell_is_not_rerun(monkeypatch, tmp_path):
+    calls = _flaky_start(monkeypatch, failures=2)
+    result = execute_chapter(_one_cell("print(1)"), {}, str(tmp_path), timeout=60)
+    assert not result["finished"] and len(calls) == 2
+    assert result["error"] == "RuntimeError: Kernel died before replying to kernel_info"
+
+    monkeypatch.undo()
+    calls = _flaky_start(monkeypatch, failures=0)
+    result = execute_chapter(_one_cell("raise ValueError('in a cell')"), {}, str(tmp_path), timeout=60)
+    assert len(calls) == 1 and result["error"] == "ValueError: in a cell"
 
 
 def test_bad_runner_options_get_clear_errors(tmp_path):
