@@ -29,7 +29,6 @@ from helpers.records import PUBLISHED_FILE
 import argparse
 import copy
 import json
-import math
 import re
 import statistics
 import subprocess
@@ -181,7 +180,8 @@ def install_source(url: str, tag: str) -> str:
 
 
 def _minutes(seconds: float) -> str:
-    return "under a minute" if seconds < 60 else f"about {math.ceil(seconds / 60)} min"
+    """A measured time in words, to the nearest minute (5.2 min is "about 5 min", not 6)."""
+    return "under a minute" if seconds < 60 else f"about {max(1, round(seconds / 60))} min"
 
 
 def chapter_times(results: Path = ROOT / "robustness") -> dict[str, dict[str, float]]:

@@ -241,7 +241,10 @@ def test_every_chapter_opens_with_its_measured_time():
         assert cells.index(line) < 5, f"{path.name}: the time line belongs to the chapter's opening"
         assert line.source == editions.time_source(times.get(path.name, {})), f"{path.name}: run `make student`"
     assert editions.time_source({"quick": 59.0, "full": 61.0}).count(
-        "under a minute at the `quick` profile and about 2 min"
+        "under a minute at the `quick` profile and about 1 min"
+    )
+    assert editions.time_source({"quick": 138.0, "full": 310.0}).count(
+        "about 2 min at the `quick` profile and about 5 min"
     )
 
 
