@@ -186,12 +186,38 @@ def identity(dask_worker: Any = None) -> dict[str, Any]:
         "host": socket.gethostname(),
         "worker": worker,
         "pid": os.getpid(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+        "machine": machine_description(),
         "resources": resources,
         "python": platform.python_version(),
         "versions": {name: installed_version(name) for name in LIBRARIES},
         "helpers": package_fingerprint(folder) if folder else "not installed",
     }
+
+
+def machine_description(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The processor in words, so that records from two hosts can be told apart.
+
+    ``"x86_64, AMD EPYC, 2 CPU cores, flags 3f9a2c"``: the model name and a short hash of the instruction-set
+    flags (two hosts with one model name may still differ in, say, AVX-512, which changes a compiled kernel's
+    rounding, and so the last digits of a result).  Where ``/proc/cpuinfo`` is not there, the architecture and
+    the core count only.
+    """
+    described = [platform.machine()]
+    try:
+        fields = dict(
+            (key.strip(), value.strip())
+            for key, _, value in (line.partition(":") for line in cpuinfo.read_text().splitlines())
+            if value
+        )
+    except OSError:
+        fields = {}
+    if fields.get("model name"):
+        described.append(fields["model name"])
+    described.append(f"{os.cpu_count()} CPU cores")
+    if fields.get("flags"):
+        flags = " ".join(sorted(fields["flags"].split()))
+        described.append(f"flags {hashlib.sha1(flags.encode()).hexdigest()[:6]}")
+    return ", ".join(described)
 
 
 def _gpu_name() -> str:

@@ -47,7 +47,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -389,7 +388,7 @@ def robustness(
         "profile": name,
         "bases": list(bases),
         "backend": backend,
-        "machine": machines(runs_where) or f"{platform.machine()}, {os.cpu_count()} CPU cores",
+        "machine": machines(runs_where) or cluster.machine_description(),
         "date": time.strftime("%Y-%m-%d"),
         "seconds": round(time.perf_counter() - started),
         "chapters": {},
@@ -406,7 +405,7 @@ def robustness(
 
 
 def machines(wheres: Sequence[dict[str, Any]]) -> str:
-    """The machines runs happened on, in words: ``"vm (x86_64, 2 CPU cores, CPU): 36 runs"``."""
+    """The machines runs happened on, in words: ``"vm (x86_64, AMD EPYC, 2 CPU cores, flags 3f9a2c, CPU): 36 runs"``."""
     from collections import Counter
 
     counts = Counter(f"{w.get('host', '?')} ({w.get('machine', '?')}, {w.get('device', '?')})" for w in wheres)

@@ -440,3 +440,18 @@ def test_bad_runner_options_get_clear_errors(tmp_path):
         pass
     with pytest.raises(ValueError, match="jobs must be 1 or more"), connect(jobs=0):
         pass
+
+
+def test_a_runs_machine_names_its_processor_so_two_hosts_can_be_told_apart(tmp_path):
+    """Model name and a hash of the instruction-set flags: one model with and without AVX-512 reads differently."""
+    from coursebook.cluster import machine_description
+
+    def described(flags: str) -> str:
+        info = tmp_path / "cpuinfo"
+        info.write_text(f"processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: {flags}\n\n")
+        return machine_description(info)
+
+    plain, wider = described("fpu sse2 avx2"), described("fpu sse2 avx2 avx512f")
+    assert "AMD EPYC 7B13" in plain and f"{os.cpu_count()} CPU cores" in plain
+    assert plain != wider and plain == described("avx2 fpu sse2")  # the flags' order does not matter
+    assert machine_description(tmp_path / "not-there") == f"{os.uname().machine}, {os.cpu_count()} CPU cores"
