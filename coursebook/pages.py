@@ -15,7 +15,9 @@ executed (or taken from the execution cache):
     report.
 ``{course-robustness}``
     Robustness: the recorded robustness runs (``robustness/*.json``), where
-    they ran, and per claim how many base seeds it held for.
+    they ran, and per claim how many base seeds it held for; then the runs
+    recorded on another Keras backend (``robustness/<backend>/*.json``, e.g.
+    TensorFlow, Colab's default), each with a table of its own.
 
 The facts come from the records ``helpers.setup`` and ``check_conclusion``
 attach to their outputs (``helpers.records``), so these pages cannot drift
@@ -77,60 +79,99 @@ def robustness_records(srcdir: str) -> dict[str, Path]:
     return {profile: path for profile, path in paths.items() if path.is_file()}
 
 
+#: The Keras backends a robustness run may be recorded on besides the book's (``robustness/<backend>/``).
+OTHER_BACKENDS = ("tensorflow", "torch", "jax")
+
+
+def other_backend_records(srcdir: str) -> list[Path]:
+    """The robustness runs recorded on a backend other than the book's (``robustness/<backend>/<profile>.json``).
+
+    Made with ``KERAS_BACKEND=<backend> python -m coursebook.robustness ... --out robustness/<backend>``,
+    usually for the chapters whose result a reader should see on that backend too; quick first.
+    """
+    from . import BOOK_BACKEND
+    from .robustness import RESULTS
+
+    folder = Path(srcdir) / RESULTS
+    return [
+        folder / backend / f"{profile}.json"
+        for backend in OTHER_BACKENDS
+        if backend != BOOK_BACKEND
+        for profile in ("quick", "full")
+        if (folder / backend / f"{profile}.json").is_file()
+    ]
+
+
 class RobustnessDirective(SphinxDirective):
     """``{course-robustness}``: the recorded robustness runs (``robustness/*.json``), one table per profile."""
 
     def run(self) -> list[nodes.Node]:
-        from .robustness import claims_table, reused_note, stale_chapters
-
         records = robustness_records(self.env.srcdir)
-        for path in records.values():
+        others = other_backend_records(self.env.srcdir)
+        for path in [*records.values(), *others]:
             self.env.note_dependency(str(path))
         found = [json.loads(path.read_text()) for path in records.values()]
         if not found:
             return [_paragraph("No robustness run is recorded yet (make robustness PROFILE=quick).")]
         out: list[nodes.Node] = self.margin_figures(found)
         for record in found:
-            rows = claims_table(record)
-            everywhere = sum(r["passed"] == r["of"] for r in rows)
+            out.extend(self.record_nodes(record, record["profile"], "course-robustness-table"))
+        if others:
             out.append(
                 _paragraph(
-                    f"{record['profile']} profile: base seeds {', '.join(map(str, record['bases']))}, "
-                    f"{record['backend']} backend, {record['date']}. "
-                    f"{everywhere} of {len(rows)} claims passed for every base seed. {reused_note(record)}".strip()
+                    "On another backend. The runs below execute the chapters they name on another Keras backend, "
+                    "with the same seeds and settings, where a reader should see whether the backend changes a "
+                    "result (TensorFlow is Colab's default, where students run the chapters)."
                 )
             )
-            out.append(_paragraph(f"Where the runs happened: {record['machine']}."))
-            stale = stale_chapters(record, Path(self.env.srcdir))
-            if stale:
-                out.append(
-                    _paragraph(
-                        f"Recorded for an earlier version of {', '.join(stale)}: the code of "
-                        f"{'that chapter' if len(stale) == 1 else 'those chapters'} (or of helpers) changed since, "
-                        "so its rows judge the earlier code until the robustness run is repeated."
-                    )
+        for path in others:
+            record = json.loads(path.read_text())
+            key = f"{record['profile']}-{record['backend']}"
+            out.extend(self.record_nodes(record, key, "course-robustness-backend-table"))
+        return out
+
+    def record_nodes(self, record: dict[str, Any], anchor_key: str, table_class: str) -> list[nodes.Node]:
+        """One recorded run: what and where it ran, whether a chapter changed since, a row per claim."""
+        from .robustness import claims_table, reused_note, stale_chapters
+
+        rows = claims_table(record)
+        everywhere = sum(r["passed"] == r["of"] for r in rows)
+        out: list[nodes.Node] = [
+            _paragraph(
+                f"{record['profile']} profile: base seeds {', '.join(map(str, record['bases']))}, "
+                f"{record['backend']} backend, {record['date']}. "
+                f"{everywhere} of {len(rows)} claims passed for every base seed. {reused_note(record)}".strip()
+            ),
+            _paragraph(f"Where the runs happened: {record['machine']}."),
+        ]
+        stale = stale_chapters(record, Path(self.env.srcdir))
+        if stale:
+            out.append(
+                _paragraph(
+                    f"Recorded for an earlier version of {', '.join(stale)}: the code of "
+                    f"{'that chapter' if len(stale) == 1 else 'those chapters'} (or of helpers) changed since, "
+                    "so its rows judge the earlier code until the robustness run is repeated."
                 )
-            table_rows = []
-            for row in rows:
-                evidence = nodes.bullet_list()
-                for base, check in row["bases"].items():
-                    mark = "✔" if check["passed"] else "✘"
-                    evidence += nodes.list_item("", _paragraph(f"base {base}: {mark} {check['evidence']}"))
-                for base in row["not reached"]:
-                    evidence += nodes.list_item(
-                        "", _paragraph(f"base {base}: not reached (the chapter stopped earlier)")
-                    )
-                table_rows.append(
-                    [
-                        _paragraph(row["chapter"]),
-                        _paragraph(row["claim"]),
-                        _paragraph(f"{row['passed']} of {row['of']}"),
-                        evidence,
-                    ]
-                )
-            headers = ["Chapter", "Claim", "Passed", "Evidence per base seed"]
-            ids = [claim_anchor(row["claim"], record["profile"]) for row in rows]
-            out.append(_table(headers, table_rows, "course-robustness-table", ids))
+            )
+        table_rows = []
+        for row in rows:
+            evidence = nodes.bullet_list()
+            for base, check in row["bases"].items():
+                mark = "✔" if check["passed"] else "✘"
+                evidence += nodes.list_item("", _paragraph(f"base {base}: {mark} {check['evidence']}"))
+            for base in row["not reached"]:
+                evidence += nodes.list_item("", _paragraph(f"base {base}: not reached (the chapter stopped earlier)"))
+            table_rows.append(
+                [
+                    _paragraph(row["chapter"]),
+                    _paragraph(row["claim"]),
+                    _paragraph(f"{row['passed']} of {row['of']}"),
+                    evidence,
+                ]
+            )
+        headers = ["Chapter", "Claim", "Passed", "Evidence per base seed"]
+        ids = [claim_anchor(row["claim"], anchor_key) for row in rows]
+        out.append(_table(headers, table_rows, table_class, ids))
         return out
 
     @staticmethod
@@ -233,7 +274,10 @@ ROBUSTNESS_PAGE = "robustness"  # the page with the {course-robustness} directiv
 
 
 def claim_anchor(claim: str, profile: str) -> str:
-    """The id of a claim's row in the Robustness page's table of ``profile`` (stable while the claim's words are)."""
+    """The id of a claim's row in the Robustness page's table of ``profile`` (stable while the claim's words are).
+
+    ``profile`` is ``quick`` or ``full`` for the book's backend, ``<profile>-<backend>`` for another's.
+    """
     import hashlib
 
     return f"claim-{profile}-{hashlib.sha1(claim.encode()).hexdigest()[:10]}"

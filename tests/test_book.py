@@ -203,10 +203,18 @@ def test_robustness_page_shows_every_recorded_claim_with_its_pass_rate(built_sit
     records.sort(key=lambda record: ["quick", "full"].index(record["profile"]))
     assert len(tables) == len(records)
     text = soup.get_text(" ", strip=True)
-    for record, table in zip(records, tables):
+    # the runs recorded on another backend (robustness/<backend>/<profile>.json) follow, a table each
+    from coursebook.pages import other_backend_records
+
+    others = [json.loads(path.read_text()) for path in other_backend_records(str(ROOT))]
+    backend_tables = soup.select("table.course-robustness-backend-table")
+    assert len(backend_tables) == len(others)
+    assert ("On another backend." in text) == bool(others)
+    for record, table in [*zip(records, tables), *zip(others, backend_tables)]:
         rows = claims_table(record)
         everywhere = sum(row["passed"] == row["of"] for row in rows)
-        assert f"{record['profile']} profile" in text
+        bases = ", ".join(map(str, record["bases"]))
+        assert f"{record['profile']} profile: base seeds {bases}, {record['backend']} backend" in text
         assert f"{everywhere} of {len(rows)} claims passed for every base seed" in text
         stale = stale_chapters(record)  # said on the page exactly when a chapter's code changed since the run
         said = f"Recorded for an earlier version of {', '.join(stale)}:" in text
