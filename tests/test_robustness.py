@@ -241,3 +241,50 @@ def test_a_check_over_seeds_keeps_its_numbers_for_the_record():
     assert (effect.values, effect.kind, effect.margin) == ({"0": 0.02, "1": 0.03}, "effect", 0.01)
     ratio = check_ratio("r", {5: 2.0}, at_least=1.5, what="ratio")
     assert (ratio.values, ratio.kind, ratio.margin) == ({"5": 2.0}, "ratio", 1.5)
+
+
+#: Base means a chapter quotes from the records, in its prose: (chapter, the claim's first words, the records
+#: the range spans, the words quoted). A rerun that moves a base mean out of the quoted range fails here, so the
+#: prose is corrected with the record.
+QUOTED_BASE_MEANS = [
+    (
+        "05_scaling_and_inversion",
+        "Scaled inputs end at least one point above unscaled ones",
+        ["quick.json", "full.json"],
+        "base means of 0.75 to 0.85",
+    ),
+    (
+        "05_scaling_and_inversion",
+        "Scaled inputs end at least one point above unscaled ones",
+        ["tensorflow/quick.json"],
+        "base means of 0.017 to 0.036 in\n   `quick`",
+    ),
+    (
+        "05_scaling_and_inversion",
+        "Scaled inputs end at least one point above unscaled ones",
+        ["tensorflow/full.json"],
+        "0.023 to 0.027 in `full`",
+    ),
+]
+
+
+@pytest.mark.parametrize("chapter, claim, records, quoted", QUOTED_BASE_MEANS)
+def test_the_base_means_a_chapter_quotes_are_the_records(chapter, claim, records, quoted):
+    import re
+
+    from coursebook.robustness import margin_room
+
+    prose = "\n".join(
+        cell.source
+        for cell in nbformat.read(ROOT / "chapters" / f"{chapter}.ipynb", as_version=4).cells
+        if cell.cell_type == "markdown"
+    )
+    assert quoted in prose, f"{chapter} no longer says {quoted!r}: update QUOTED_BASE_MEANS with the prose"
+    low, high = re.search(r"(\d\.\d+) to (\d\.\d+)", quoted).groups()
+    centres = []
+    for name in records:
+        record = json.loads((ROOT / "robustness" / name).read_text())
+        (row,) = [row for row in claims_table(record) if row["claim"].startswith(claim)]
+        centres += margin_room(row)["centres"]
+    digits = len(low.split(".")[1])
+    assert (round(min(centres), digits), round(max(centres), digits)) == (float(low), float(high)), centres
