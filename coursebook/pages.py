@@ -119,9 +119,10 @@ class RobustnessDirective(SphinxDirective):
         if others:
             out.append(
                 _paragraph(
-                    "On another backend. The runs below execute the chapters they name on another Keras backend, "
+                    nodes.strong(text="On another backend."),
+                    " The runs below execute the chapters they name on another Keras backend, "
                     "with the same seeds and settings, where a reader should see whether the backend changes a "
-                    "result (TensorFlow is Colab's default, where students run the chapters)."
+                    "result (TensorFlow is Colab's default, where students run the chapters).",
                 )
             )
         for path in others:
